@@ -1,0 +1,51 @@
+# Pixels to Tokens — the two commands a fresh machine needs are `make book` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# torch is installed first, on its own: on the course's build machines this version is a local
+# CPU wheel; a plain `torch` requirement in a fresh venv would pull a multi-GB CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+STAMP := $(VENV)/.installed
+NOTEBOOK_PY := $(wildcard notebooks/*/*.py)
+
+.PHONY: install book test bench sync strip nb student clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make book: build the site into _build/html (executes notebooks, cached)
+book: install
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Built: $(CURDIR)/_build/html/index.html"
+
+## make test: the whole suite (structure, exports, every notebook under nbval, the book build)
+test: install
+	$(BIN)/pytest -n 2 --dist loadscope
+
+## make bench: run every notebook once; per-notebook wall time and peak memory -> bench.json
+bench: install
+	$(BIN)/python tests/bench.py --json bench.json --markdown book/benchmarks.md
+
+## make sync: write each notebook's .ipynb from its edited py:percent twin (or the reverse)
+sync: install
+	@for f in $(NOTEBOOK_PY); do \
+	  if [ -f "$${f%.py}.ipynb" ]; then $(BIN)/jupytext --sync -q "$$f"; \
+	  else $(BIN)/jupytext --set-formats ipynb,py:percent -q "$$f"; fi; done
+
+## make strip: remove outputs and execution counts from every .ipynb
+strip: install
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*/*.ipynb
+
+## make nb NB=notebooks/1-surface/1-1-images-become-tokens.py: run one notebook top to bottom
+nb: install
+	$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=900 \
+	  --output-dir /tmp --output "$$(basename $(NB:.py=)).out.ipynb" "$(NB:.py=.ipynb)"
+
+clean:
+	rm -rf _build
