@@ -9,7 +9,9 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 NOTEBOOK_PY := $(wildcard notebooks/*/*.py)
 
-.PHONY: install book test bench sync strip nb student clean
+.PHONY: install book test test-min bench sync strip nb student clean
+VENV_MIN ?= .venv-min
+MIN_STAMP := $(VENV_MIN)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +29,20 @@ book: install
 ## make test: the whole suite (structure, exports, every notebook under nbval, the book build)
 test: install
 	$(BIN)/pytest -n 2 --dist loadscope
+
+## make test-min: every notebook under nbval with the OLDEST versions requirements.txt allows
+## (each `>=` read as `==`; Colab ships older packages than our dev pins, e.g. ipywidgets 7)
+$(MIN_STAMP): requirements.txt requirements-dev.txt
+	@test -x $(VENV_MIN)/bin/python || $(PYTHON) -m venv $(VENV_MIN)
+	sed -n 's/^\([A-Za-z0-9_.-]*\)>=\([0-9.]*\).*/\1==\2/p' requirements.txt > $(VENV_MIN)/requirements-min.txt
+	$(VENV_MIN)/bin/python -m pip install -q $$(grep '^torch==' $(VENV_MIN)/requirements-min.txt)
+	$(VENV_MIN)/bin/python -m pip install -q -r $(VENV_MIN)/requirements-min.txt \
+	  $$(grep -E '^(pytest|pytest-xdist|nbval|ipykernel|nbformat)==' requirements-dev.txt)
+	@touch $(MIN_STAMP)
+
+test-min: $(MIN_STAMP)
+	$(VENV_MIN)/bin/python -m pip list --format=freeze | grep -iE '^(torch|numpy|pillow|matplotlib|ipywidgets|scikit-image|tqdm|jupyterquiz)=='
+	$(VENV_MIN)/bin/pytest -n 2 --dist loadscope notebooks
 
 ## make bench: run every notebook once; per-notebook wall time and peak memory -> bench.json
 bench: install
@@ -46,6 +62,10 @@ strip: install
 nb: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=900 \
 	  --output-dir /tmp --output "$$(basename $(NB:.py=)).out.ipynb" "$(NB:.py=.ipynb)"
+
+## make student: student copies of every notebook (solutions stubbed) under _build/student + a zip
+student: install
+	$(BIN)/python tests/make_student.py --out _build/student
 
 clean:
 	rm -rf _build

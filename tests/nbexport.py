@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import pathlib
+import sys
 import types
 
 import nbformat
@@ -45,12 +46,15 @@ def load_exports(path: str) -> types.ModuleType:
     sources = export_sources(path)
     if not sources:
         raise ValueError(f"{path} has no code cell tagged 'export'")
-    name = pathlib.Path(path).stem.replace("-", "_")
+    name = "nbexport_" + pathlib.Path(path).stem.replace("-", "_")
     module = types.ModuleType(name)
     module.__file__ = str(ROOT / path)
+    sys.modules[name] = module  # dataclasses and pickling look classes' modules up here
     for i, src in enumerate(sources):
         if src.lstrip().startswith(("%", "!")) or "\n%" in src or "\n!" in src:
             raise ValueError(f"{path}: export cell {i} uses an IPython magic or shell escape")
-        code = compile(src, f"{path}::export[{i}]", "exec")
+        # dont_inherit: this file's `from __future__ import annotations` must not leak into
+        # the cells (it would turn their annotations into strings)
+        code = compile(src, f"{path}::export[{i}]", "exec", dont_inherit=True)
         exec(code, module.__dict__)  # noqa: S102 - the notebooks are our own source
     return module

@@ -63,3 +63,55 @@ def test_lesson_1_1_shows_patch_figure_slider_figure_and_quiz(build):
     assert re.search(r'questions\w+=\[\{"question"', text), "quiz not embedded"
     # the slider is a widget; its static companion figure is one of the images above
     assert "widget-view" in text, "the resolution slider widget is missing"
+
+
+# --- the built site in a real browser -------------------------------------------------------
+
+def all_pages():
+    return structure.toc_entries(ROOT)
+
+
+@pytest.fixture(scope="module")
+def browser(build):
+    """A headless Chromium page on the built site (Debian's chromium, driven by Playwright)."""
+    import os
+    import shutil
+
+    import site_browser as site
+
+    if not os.path.exists(site.CHROMIUM):
+        message = ("Debian's chromium is not installed: `apt-get install chromium` to run the "
+                   "browser tests (.ci/run installs it)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with site.serve(HTML) as base, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=site.CHROMIUM, args=site.LAUNCH_ARGS)
+        yield chromium, base, site
+        chromium.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", all_pages())
+def test_page_in_a_browser(browser, entry):
+    chromium, base, site = browser
+    rel = pathlib.Path(entry).with_suffix(".html")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    shot = ROOT / "_build" / "screenshots" / (rel.as_posix().replace("/", "__") + ".png")
+    seen = site.visit(page, f"{base}/{rel.as_posix()}", shot)
+    assert seen["status"] == 200
+    assert seen["console"] == [], "console errors outside the allow-list"
+    assert seen["broken_images"] == [], "figures that did not load"
+    assert seen["tracebacks"] == 0, "a cell output shows a traceback"
+    assert seen["widget_without_figure"] == 0, "a widget without a static figure beside it"
+    if entry.endswith(".ipynb"):
+        assert seen["colab"], "no Colab launch link"
+        for href in seen["colab"]:
+            path = href.split("/blob/main/", 1)[1]
+            assert path.endswith(".ipynb") and (ROOT / path).exists(), f"Colab link to missing {path}"
+    if re.search(r'questions\w+=\[\{', (HTML / rel).read_text()):
+        feedback = site.answer_quizzes(page)
+        assert feedback and all(feedback), f"a quiz question gave no feedback: {feedback}"
+    page.close()

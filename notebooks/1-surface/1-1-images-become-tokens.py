@@ -433,9 +433,10 @@ assert check_tokens_for_image(tokens_for_image, quiet=True) is True
 # %% [markdown]
 # ## Quiz
 #
-# Click an answer to get feedback. (The quiz works without a running kernel.)
+# Click an answer to get feedback. (The quiz works without a running kernel; on the site its
+# code is folded away so it does not give the answers away.)
 
-# %%
+# %% tags=["hide-input"]
 from jupyterquiz import display_quiz
 
 quiz = [

@@ -1,0 +1,86 @@
+"""Student versions (`make student`): solutions stubbed, hidden tests gone, and each copy runs.
+
+The copies are written to _build/student/ (the same place `make student` writes them) and each
+one is executed top to bottom in a fresh kernel: a student who has not started any exercise must
+still be able to run the whole lesson, with every check saying "not attempted".
+"""
+import pathlib
+import re
+import zipfile
+
+import nbclient
+import nbformat
+import pytest
+
+import make_student
+import structure
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+OUT = ROOT / "_build" / "student"
+ENTRIES = [e for e in structure.toc_entries(ROOT) if e.endswith(".ipynb")]
+
+
+@pytest.fixture(scope="module")
+def student_dir():
+    import sys
+    argv, sys.argv = sys.argv, ["make_student.py", "--out", str(OUT)]
+    try:
+        assert make_student.main() == 0
+    finally:
+        sys.argv = argv
+    return OUT
+
+
+def test_stub_replaces_a_solution_at_its_indentation():
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\n\nprint(f)"
+    assert make_student.strip_source(source) == (
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\nprint(f)")
+
+
+def test_hidden_tests_are_removed():
+    source = "check(f)\n### BEGIN HIDDEN TESTS\nassert check(f, quiet=True)\n### END HIDDEN TESTS"
+    assert make_student.strip_source(source) == "check(f)"
+
+
+def test_unbalanced_markers_are_an_error():
+    with pytest.raises(ValueError, match="unbalanced"):
+        make_student.strip_source("### BEGIN SOLUTION\nx = 1\n")
+
+
+def test_every_notebook_has_a_student_copy_and_the_zip_holds_them(student_dir):
+    names = zipfile.ZipFile(student_dir / "pixels-to-tokens-student.zip").namelist()
+    for entry in ENTRIES:
+        assert (student_dir / entry).exists(), entry
+        assert entry in names
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_student_copy_has_no_solutions_hidden_tests_or_outputs(student_dir, entry):
+    original = nbformat.read(ROOT / entry, as_version=4)
+    copy = nbformat.read(student_dir / entry, as_version=4)
+    text = "\n".join(c.source for c in copy.cells)
+    assert "### BEGIN SOLUTION" not in text and "### BEGIN HIDDEN TESTS" not in text
+    assert all(not c.get("outputs") for c in copy.cells if c.cell_type == "code")
+    solutions = [b for c in original.cells
+                 for b in re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", c.source, re.S)]
+    assert text.count("raise NotImplementedError()") >= len(solutions) >= 1
+    for block in solutions:
+        for line in block.splitlines():
+            if len(line.strip()) > 12:
+                assert line.strip() not in text, f"solution line left in: {line.strip()}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_student_copy_runs_top_to_bottom(student_dir, entry):
+    path = student_dir / entry
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()  # raises CellExecutionError if any cell fails
+    graded = [c for c in nb.cells if c.cell_type == "code"
+              and c.metadata.get("nbgrader", {}).get("grade")]
+    assert graded
+    for cell in graded:
+        out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert "Not attempted" in out, f"check cell did not say 'not attempted': {out!r}"
