@@ -27,8 +27,10 @@ book: install
 	@echo "Built: $(CURDIR)/_build/html/index.html"
 
 ## make test: the whole suite (structure, exports, every notebook under nbval, the book build)
+# Two workers run two kernels at once on a 2-core machine: one math thread per kernel, or
+# torch's thread pools spin against each other and small models train many times slower.
 test: install
-	$(BIN)/pytest -n 2 --dist loadscope
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadscope
 
 ## make test-min: every notebook under nbval with the OLDEST versions requirements.txt allows
 ## (each `>=` read as `==`; Colab ships older packages than our dev pins, e.g. ipywidgets 7)
@@ -42,7 +44,7 @@ $(MIN_STAMP): requirements.txt requirements-dev.txt
 
 test-min: $(MIN_STAMP)
 	$(VENV_MIN)/bin/python -m pip list --format=freeze | grep -iE '^(torch|numpy|pillow|matplotlib|ipywidgets|scikit-image|tqdm|jupyterquiz)=='
-	$(VENV_MIN)/bin/pytest -n 2 --dist loadscope notebooks
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VENV_MIN)/bin/pytest -n 2 --dist loadscope notebooks
 
 ## make bench: run every notebook once; per-notebook wall time and peak memory -> bench.json
 bench: install

@@ -541,8 +541,8 @@ print("\nProperty test passed: no counterexample in", 300, "random sizes and the
 #   costs by themselves.
 #
 # Two details are left open by the text. The rounding of the rescaled sizes is not specified;
-# we use exact integer arithmetic and round down to whole pixels (a floating-point version can
-# land one pixel lower on rare sizes, and occasionally one tile row fewer). And one reading has
+# we use exact integer arithmetic and round down to whole pixels (a floating-point version often
+# lands one pixel lower, and on rare sizes that means one tile row fewer). And one reading has
 # to be chosen. OpenAI's text says the image is "scaled such that the shortest
 # side is 768px long", which read literally would *enlarge* a 512 × 512 image to 768 × 768
 # (4 tiles). We read it as shrink-only (one tile), the reading under which small images are
@@ -699,8 +699,9 @@ assert all(np.diff(curves["GPT-4o high"]) >= 0) and all(np.diff(curves["fixed (a
 
 # %% [markdown]
 # The flawed curve rises while the image fits in one tile, then falls each time a tile is
-# added. The fixed curves are staircases: flat while an image fits the same grid, a step up
-# when it needs another row or column, flat again once the resize rule or the cap takes over.
+# added; only once the cap of 35 tiles stops adding them does it climb steadily. The fixed
+# curves are staircases: flat while an image fits the same grid, a step up when it needs
+# another row or column, flat again once the resize rule or the cap takes over.
 #
 # ## 6. Sending an image
 #
@@ -1303,8 +1304,11 @@ display(widgets.HBox([widgets.VBox([controls[k] for k in ("images_per_day", "mod
 
 # %% [markdown]
 # ## 10. Check your understanding
+#
+# Click an answer to get feedback. (On the site the quiz's code, which holds the answers, is
+# folded away.)
 
-# %%
+# %% tags=["hide-input"]
 photo_high, photo_low = estimate_tokens(4032, 3024, "gpt-4o", "high"), estimate_tokens(4032, 3024, "gpt-4o", "low")
 label_crop = route_tokens("read_text", 4032, 3024, (1600, 1200, 2400, 1500))
 display_quiz([
@@ -1395,7 +1399,7 @@ def _exercise_reference(width, height, high_res):
 
 
 def check_fixed_estimator(estimate, quiet=False):
-    """Self-check of Exercise 2.1 (fix the estimator). In: estimate(width, height, high_res) -> tokens.
+    """Self-check of Exercise 2.7 (fix the estimator). In: estimate(width, height, high_res) -> tokens.
 
     Out: True (right), False (wrong, with a hint) or None (not attempted). Never raises.
     """
@@ -1453,7 +1457,7 @@ def check_fixed_estimator(estimate, quiet=False):
 
 
 def check_base64_length(base64_length, quiet=False):
-    """Self-check of Exercise 2.2 (base64 payload length). In: base64_length(n_bytes) -> characters (int).
+    """Self-check of Exercise 2.8 (base64 payload length). In: base64_length(n_bytes) -> characters (int).
 
     Out: True, False (with a hint) or None (not attempted). Never raises.
     """
@@ -1486,7 +1490,7 @@ def check_base64_length(base64_length, quiet=False):
 
 
 # %% [markdown]
-# ### Exercise 2.1: Fix the estimator
+# ### Exercise 2.7: Fix the estimator
 #
 # Write `fixed_estimate_exercise(width, height, high_res)`, the article's estimator with the
 # bug fixed, **without a tile cap** (to keep it short):
@@ -1523,7 +1527,7 @@ assert check_fixed_estimator(fixed_estimate_exercise, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2.2: How big is the payload?
+# ### Exercise 2.8: How big is the payload?
 #
 # Some limits are stated on the *encoded* image (for example, some platforms cap each image at
 # 5 MB after base64 encoding ([Anthropic, Vision](https://platform.claude.com/docs/en/build-with-claude/vision))).

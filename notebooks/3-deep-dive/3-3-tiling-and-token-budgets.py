@@ -303,7 +303,9 @@ def draw_family(model, **options):
 # Its `transformers` processor resizes the **shortest** edge to 336, **centre-crops** 336 × 336
 # and cuts 14-px patches: 24 × 24 = 576 patch features. The encoder also makes a `[CLS]`
 # feature, which the "default" feature strategy drops. Whatever the upload, the model gets 576
-# `<image>` placeholders and sees only the centre square: the panorama loses most of its width.
+# `<image>` placeholders and, with this processor, sees only the centre square: the panorama
+# loses most of its width. (The original LLaVA-1.5 code instead pads the image to a square with
+# the mean colour before resizing, so nothing is cut off; the count is 576 either way.)
 
 # %% tags=["export"]
 def llava15_tokens(width, height, image_size=336, patch=14):
@@ -726,8 +728,8 @@ print(f"gemma3 + pan & scan, panorama: {det['crops']} crops -> {det['total']:,} 
 # its longest side exceeds 1024 px, then gives one `[IMG]` token per 16 × 16 patch (partial
 # patches round up). A `[IMG_BREAK]` closes each row and the last one becomes `[IMG_END]`, so the
 # model can tell a 20 × 30 grid from a 30 × 20 one. `transformers` floors the shrunken size;
-# Mistral's own `mistral_common` package rounds, which changes the count for about 1 % of large
-# images: the option `rounding="round"` follows it.
+# Mistral's own `mistral_common` package rounds, which changes the count for a small share of
+# large images (measured below): the option `rounding="round"` follows it.
 
 # %% tags=["export"]
 def pixtral_tokens(width, height, longest_edge=1024, patch=16, rounding="floor"):
@@ -758,6 +760,21 @@ register_model("pixtral-12b", pixtral_tokens, "Pixtral-12B",
 for w, h in [(1024, 768), (2066, 34), (4000, 3000)]:
     a, b = image_tokens("pixtral-12b", w, h), image_tokens("pixtral-12b", w, h, rounding="round")
     print(f"{w:4d} x {h:4d}: {a:,} tokens (transformers), {b:,} (mistral_common rounding)")
+
+
+def pixtral_or_none(w, h, rounding):
+    """Pixtral's count under ``rounding``, or None where that rounding leaves a 0 px side."""
+    try:
+        return image_tokens("pixtral-12b", w, h, rounding=rounding)
+    except ValueError:
+        return None
+
+
+large = [(int(w), int(h)) for w, h in rng.integers(1, 8001, size=(20_000, 2)) if max(w, h) > 1024]
+differ = sum(pixtral_or_none(w, h, "floor") != pixtral_or_none(w, h, "round") for w, h in large)
+print(f"random sizes with a side over 1024 px: {differ} of {len(large):,} ({differ / len(large):.1%}) "
+      "get a different count under the two roundings")
+assert 0 < differ < len(large) / 10
 
 # %%
 draw_family("pixtral-12b")
@@ -822,9 +839,10 @@ for name, img in pictures.items():
 #
 # * **OpenAI GPT-4o** ([OpenAI, "Images and vision"](https://platform.openai.com/docs/guides/images-vision)):
 #   `detail="low"` costs 85 tokens. `detail="high"` fits the image into 2048 × 2048, shrinks it so
-#   the short side is 768 px, and bills 85 + 170 per 512 px tile. Two readings are ours: the
-#   768 step only shrinks (a 512 × 512 image bills as 255 in practice, not 765), and sizes are
-#   floored to whole pixels (the docs do not say).
+#   the short side is 768 px, and bills 85 + 170 per 512 px tile. Two readings are ours, the
+#   same as in lesson 2.3: the 768 step only shrinks (read literally, it would enlarge a
+#   512 × 512 image to 768 × 768 and bill 765 instead of 255), and sizes are floored to whole
+#   pixels (the docs do not say).
 # * **Anthropic Claude** ([Anthropic, "Vision"](https://docs.anthropic.com/en/docs/build-with-claude/vision)):
 #   tokens ≈ width × height / 750, after shrinking images whose long edge exceeds 1568 px or that
 #   exceed about 1,600 tokens. The docs call it an approximation. Newer docs describe 28 px
@@ -843,7 +861,7 @@ def gpt4o_tokens(width, height, detail="high", base=85, per_tile=170):
     w, h = width, height
     if max(w, h) > 2048:                     # fit into 2048x2048; rounding unspecified -> floor
         w, h = max(1, w * 2048 // max(width, height)), max(1, h * 2048 // max(width, height))
-    if min(w, h) > 768:                      # "shortest side 768" read as downscale only (512^2 bills 255)
+    if min(w, h) > 768:                      # "shortest side 768" read as downscale only (as in lesson 2.3)
         short = min(w, h)
         w, h = max(1, w * 768 // short), max(1, h * 768 // short)
     cols, rows = math.ceil(w / 512), math.ceil(h / 512)
@@ -931,7 +949,8 @@ for model, w, h, opts in bad_calls:
         image_tokens(model, w, h, **opts)
         raise AssertionError("accepted bad input")
     except (TypeError, ValueError) as err:
-        print(f"{type(err).__name__}: {err}"[:160])
+        message = f"{type(err).__name__}: {err}"
+        print(message if len(message) <= 160 else message[:157] + "...")
 
 # %% [markdown]
 # ## Every family at common sizes
@@ -953,6 +972,7 @@ for model in known_models():
     cells = [f"[{d['vision_positions']:,}]" if model == "llama-3.2-vision" else f"{d['total']:,}" for d in row]
     print(model.ljust(18) + "".join(f"{c:>11s}" for c in cells))
 print("gpt-4o low".ljust(18) + "".join(f"{image_tokens('gpt-4o', w, h, detail='low'):>11,d}" for w, h in common_sizes))
+assert len(table) == 16  # the "sixteen ids" of the introduction
 
 # %% [markdown]
 # The spread at one size is the lesson: the same 1920 × 1080 screenshot costs from 85 to
@@ -1016,7 +1036,8 @@ for w, h, high in [(1024, 768, False), (1024, 768, True), (2048, 2048, True)]:
 assert article_estimate(1024, 768, False) > article_estimate(1024, 768, True) > article_estimate(2048, 2048)
 
 # %% [markdown]
-# (In the low-detail row, the LLaVA column is LLaVA-1.5, the closest "low resolution" model.)
+# (In the low-detail row, the LLaVA column is LLaVA-1.5, the closest "low resolution" model;
+# InternVL and Qwen2-VL have no low-detail switch, so their low row repeats their only count.)
 # The estimator's high-detail numbers *fall* as the image grows, because dividing both sides by
 # the tile count makes each "tile" smaller as tiles are added. Real models do the opposite: a
 # tile is resized to the encoder's input, so each costs a fixed amount (170 for GPT-4o, 256 for
@@ -1165,7 +1186,8 @@ for label, blob in tests.items():
         img = load_image(blob)
         print(f"{label:28s} -> OK, {img.mode} {img.width} x {img.height}")
     except (TypeError, ValueError) as err:
-        print(f"{label:28s} -> {type(err).__name__}: {err}"[:150])
+        message = f"{label:28s} -> {type(err).__name__}: {err}"
+        print(message if len(message) <= 150 else message[:147] + "...")
 
 # %% [markdown]
 # The widget below runs the same code on your file. On the static website it shows only the
@@ -1199,9 +1221,10 @@ display(widgets.VBox([upload, output]))
 # %% [markdown]
 # ## Quiz
 #
-# The answers are computed by the calculator above, so they stay right if a rule changes.
+# The answers are computed by the calculator above, so they stay right if a rule changes. (On
+# the site the quiz's code, which holds the answers, is folded away.)
 
-# %%
+# %% tags=["hide-input"]
 from jupyterquiz import display_quiz
 
 g_low, g_high = image_tokens("gpt-4o", 2048, 2048, detail="low"), image_tokens("gpt-4o", 2048, 2048)
@@ -1241,7 +1264,7 @@ display_quiz(quiz)
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 3.1: Qwen's smart_resize
+# ### Exercise 3.3: Qwen's smart_resize
 #
 # Write `smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=12845056)`
 # returning the resized `(width, height)`: both sides multiples of `factor`, the area within
@@ -1279,7 +1302,7 @@ def smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=
 
 # %% tags=["export"]
 def check_smart_resize(fn, quiet=False):
-    """Self-check for Exercise 3.1.
+    """Self-check for Exercise 3.3.
 
     In:  ``fn(width, height, factor=28, min_pixels=3136, max_pixels=12845056) -> (w, h)``.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
@@ -1333,7 +1356,7 @@ assert check_smart_resize(smart_resize_exercise, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.2: InternVL's grid choice
+# ### Exercise 3.4: InternVL's grid choice
 #
 # Write `internvl_grid_exercise(width, height, max_tiles=12)` returning the `(cols, rows)` grid
 # InternVL picks: among all grids with 1 to `max_tiles` tiles, the one whose `cols / rows` is
@@ -1367,7 +1390,7 @@ def internvl_grid_exercise(width, height, max_tiles=12):
 
 # %% tags=["export"]
 def check_internvl_grid(fn, quiet=False):
-    """Self-check for Exercise 3.2.
+    """Self-check for Exercise 3.4.
 
     In:  ``fn(width, height, max_tiles=12) -> (cols, rows)``.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
@@ -1411,8 +1434,8 @@ assert check_internvl_grid(internvl_grid_exercise, quiet=True) is True
 # ## Summary
 #
 # * Four ways to feed a picture to a fixed-size encoder: squash or crop it to one square
-#   (LLaVA-1.5, PaliGemma, Gemma 3), fit it into a canvas chosen from a short list and drop the
-#   padding (LLaVA-NeXT, Llama 3.2 Vision), stretch it onto the grid with the closest aspect ratio
+#   (LLaVA-1.5, PaliGemma, Gemma 3), fit it into a canvas chosen from a short list and pad it
+#   (LLaVA-NeXT, which then drops the padded features, and Llama 3.2 Vision), stretch it onto the grid with the closest aspect ratio
 #   (InternVL, Idefics3, SmolVLM), or keep its own resolution (Qwen2-VL, Pixtral).
 # * The token count is fixed by the size after those rules, plus separators: never by content.
 # * Defaults are settings: Qwen's `max_pixels`, InternVL's `max_tiles`, GPT-4o's `detail` move the
