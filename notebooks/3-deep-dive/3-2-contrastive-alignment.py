@@ -1184,7 +1184,7 @@ print(f"share of training examples whose object-swapped scene is in the same bat
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 3.1: measure the modality gap
+# ### Exercise 3.4: measure the modality gap
 #
 # Write `gap_distance(image_emb, text_emb)` returning the **centroid distance** of section 4:
 # the Euclidean norm of (mean image embedding − mean text embedding), as a Python float. Both
@@ -1212,7 +1212,7 @@ import torch.nn.functional as F
 
 
 def check_gap_distance(fn, quiet=False):
-    """Self-check for Exercise 3.1.
+    """Self-check for Exercise 3.4.
 
     In:  ``fn(image_emb, text_emb) -> float``. Out: True (correct), False (wrong; prints
     what and a hint) or None (not attempted).
@@ -1261,7 +1261,7 @@ assert check_gap_distance(gap_distance, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.2: the hard-negative loss
+# ### Exercise 3.5: the hard-negative loss
 #
 # Write `my_hard_negative_loss(image_emb, text_emb, negative_emb, logit_scale)`: the loss of
 # section 6(3). `image_emb` and `text_emb` are (N, D) matching rows, `negative_emb` is (M, D)
@@ -1297,7 +1297,7 @@ import torch.nn.functional as F
 
 
 def check_hard_negative_loss(fn, quiet=False):
-    """Self-check for Exercise 3.2.
+    """Self-check for Exercise 3.5.
 
     In:  ``fn(image_emb, text_emb, negative_emb, logit_scale) -> 0-d tensor``.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).

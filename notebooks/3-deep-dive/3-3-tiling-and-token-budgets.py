@@ -1264,7 +1264,7 @@ display_quiz(quiz)
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 3.3: Qwen's smart_resize
+# ### Exercise 3.6: Qwen's smart_resize
 #
 # Write `smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=12845056)`
 # returning the resized `(width, height)`: both sides multiples of `factor`, the area within
@@ -1302,7 +1302,7 @@ def smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=
 
 # %% tags=["export"]
 def check_smart_resize(fn, quiet=False):
-    """Self-check for Exercise 3.3.
+    """Self-check for Exercise 3.6.
 
     In:  ``fn(width, height, factor=28, min_pixels=3136, max_pixels=12845056) -> (w, h)``.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
@@ -1356,7 +1356,7 @@ assert check_smart_resize(smart_resize_exercise, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.4: InternVL's grid choice
+# ### Exercise 3.7: InternVL's grid choice
 #
 # Write `internvl_grid_exercise(width, height, max_tiles=12)` returning the `(cols, rows)` grid
 # InternVL picks: among all grids with 1 to `max_tiles` tiles, the one whose `cols / rows` is
@@ -1390,7 +1390,7 @@ def internvl_grid_exercise(width, height, max_tiles=12):
 
 # %% tags=["export"]
 def check_internvl_grid(fn, quiet=False):
-    """Self-check for Exercise 3.4.
+    """Self-check for Exercise 3.7.
 
     In:  ``fn(width, height, max_tiles=12) -> (cols, rows)``.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).

@@ -1034,7 +1034,7 @@ print(f"Fuyu-style patch projection: {count_params(fuyu_patch_embed):,} paramete
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 3.5: pixel shuffle by hand
+# ### Exercise 3.8: pixel shuffle by hand
 #
 # Write `pixel_shuffle_exercise(tokens, r)` that turns patch tokens of shape (B, N, D) from an
 # s × s grid into (B, N / r², r² · D) tokens, where output token (i, j) (in reading order) is the
@@ -1111,7 +1111,7 @@ assert check_pixel_shuffle(pixel_shuffle_exercise, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.6: how many tokens reach the language model?
+# ### Exercise 3.9: how many tokens reach the language model?
 #
 # Write `connector_tokens(height, width, patch, merge=1, queries=None)` returning the number of
 # image tokens a connector passes on for an image of `height` × `width` pixels (both multiples of
@@ -1185,7 +1185,7 @@ assert check_connector_tokens(connector_tokens, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.7: what does pixel shuffle cost in weights?
+# ### Exercise 3.10: what does pixel shuffle cost in weights?
 #
 # Write `pixel_shuffle_params(d_vision, d_lm, r)`: the number of parameters of
 # `PixelShuffleProjector(d_vision, d_lm, r)` (LayerNorm with weight and bias, then
