@@ -76,8 +76,8 @@ assert photo.shape == (512, 512, 3)
 
 # %% [markdown]
 # PyTorch models expect **channels first**, `(C, H, W)`, with values scaled to floats. We
-# convert once and keep a helper that also resizes, because every model first resizes its
-# input to the resolution it was trained at.
+# convert once and keep a helper that also resizes, because a ViT-style encoder usually first
+# resizes its input to the resolution it was trained at (lesson 3.3 meets models that don't).
 
 # %% tags=["export"]
 import numpy as np
@@ -113,7 +113,7 @@ assert 0.0 <= x336.min() and x336.max() <= 1.0
 # %% [markdown]
 # ## Cutting the image into patches
 #
-# A Vision Transformer ([Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)) splits
+# A [Vision Transformer](../../book/glossary.md#vision-transformer-vit) ([Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)) splits
 # the image into non-overlapping squares of *P* × *P* pixels. With an image of *H* × *W*
 # pixels that makes a grid of (*H*/*P*) rows and (*W*/*P*) columns, so
 # **(*H*/*P*) · (*W*/*P*) patches**. No convolution or loop is needed: it is a reshape.
@@ -288,8 +288,9 @@ for p, width in [(14, 1024), (16, 1024), (16, 768), (32, 768)]:
 # ## Image tokens beside text tokens
 #
 # Text goes through a tokenizer and an embedding table; image patches go through the vision
-# encoder and a projector. Both end as width-*D* vectors, and the language model simply reads
-# them in one sequence. Below, a toy word-level tokenizer stands in for a real one.
+# encoder and a [projector](../../book/glossary.md#projector). Both end as width-*D* vectors, and the language model simply reads
+# them in one sequence. Below, a toy word-level tokenizer stands in for a real one, and a single
+# linear layer stands in for the vision encoder and its projector.
 
 # %%
 D = 64  # a small width for the demo
@@ -311,10 +312,10 @@ assert sequence.shape == (n_text + 576, D)
 
 # %% [markdown]
 # The `<image>` placeholder was replaced by 576 vectors. From the language model's side they are
-# just positions in the context window, which is why an image "costs" tokens. They differ from
+# just positions in the [context window](../../book/glossary.md#context-window), which is why an image "costs" tokens. They differ from
 # text tokens in one way that matters: they are continuous vectors with no entry in the
 # vocabulary, so the model can read them but never generate them (they are sometimes called
-# **soft tokens**).
+# **[soft tokens](../../book/glossary.md#soft-token)**).
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 1.4))
@@ -323,9 +324,14 @@ segments = [("text", len(before), "tab:blue"), ("image", image_tokens.shape[0], 
 start = 0
 for label, length, colour in segments:
     ax.barh(0, length, left=start, color=colour, edgecolor="black")
-    ax.text(start + length / 2, 0, f"{label}\n{length}", ha="center", va="center", fontsize=8)
+    if length > 40:  # wide enough: label inside the bar
+        ax.text(start + length / 2, 0, f"{label}\n{length}", ha="center", va="center", fontsize=8)
+    else:  # a thin sliver: label above it
+        side = "left" if start == 0 else "right"  # keep the label inside the frame
+        ax.text(start + length / 2, 0.45, f"{label}: {length}", ha=side, va="bottom", fontsize=8)
     start += length
 ax.set_xlim(0, start)
+ax.set_ylim(-0.5, 0.9)
 ax.set_yticks([])
 ax.set_xlabel("position in the sequence (tokens)")
 ax.set_title("One prompt with one 336-px image: what the language model reads")

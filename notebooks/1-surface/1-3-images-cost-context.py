@@ -239,7 +239,7 @@ for label, (w, h) in SIZES.items():
 # %% [markdown]
 # ## Many images in one request
 #
-# A context window holds everything a request contains: the instructions, the images and the
+# A [context window](../../book/glossary.md#context-window) holds everything a request contains: the instructions, the images and the
 # room the answer needs. Below, a request carries 1, 10 or 50 A4 scans, plus an example
 # 500-token text prompt and 1,000 tokens kept free for the answer (both assumptions, to make the
 # bars concrete). The dashed lines are context windows of 8k (8,192), 32k (32,768), 128k
@@ -624,7 +624,7 @@ for name, (img, xh) in pages.items():
           f"needs a long side of at least {need} px")
 
 # %% [markdown]
-# So a 224-px thumbnail of an A4 page is a grey texture, not text, whatever the model. An A4
+# So a 224-px [thumbnail](../../book/glossary.md#thumbnail-global-image) of an A4 page is a grey texture, not text, whatever the model. An A4
 # page of 10-point text needs at least the long side printed above before its letters keep the
 # pixels they need (smaller print needs more). That is why the pricing rules matter for
 # documents: LLaVA-1.5 brings the page down to 336 px, below that line however it fits the page

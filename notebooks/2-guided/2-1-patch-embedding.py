@@ -238,7 +238,7 @@ print("unfold == reshape/permute on the photo", tuple(patches.shape),
 # ## 4. Patchify and embed, way 3: a strided convolution
 #
 # A patch vector is only useful once a learned linear layer maps it to the encoder's width `D`
-# (ViT's "patch embedding", [Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)). We
+# (ViT's "[patch embedding](../../book/glossary.md#patch-embedding)", [Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)). We
 # take a small width `D = 96` so that everything runs instantly; real encoders use 768 to 1,280,
 # and the width never depends on the patch size.
 #
@@ -306,7 +306,7 @@ print("strided Conv2d == Linear(patchify(x)): max abs difference",
 # ## 5. `[CLS]` token and position embeddings
 #
 # A transformer treats its input as a set: permute the tokens and the outputs are permuted the
-# same way. To know where a patch came from, each token gets a learned **position embedding**
+# same way. To know where a patch came from, each token gets a learned **[position embedding](../../book/glossary.md#position-embedding)**
 # added to it, one vector per grid cell. ViT also prepends one learned **`[CLS]`** token whose
 # final state summarises the image ([Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)).
 # Both are parameters; we initialise them with small random numbers, as ViT implementations do.
@@ -408,7 +408,7 @@ print(f"module output {tuple(vision_out.shape)} equals the step-by-step result; 
 #
 # LLaVA-1.5 feeds the language model the vision encoder's **patch** features (it drops `[CLS]`)
 # through a two-layer MLP with a GELU, where the first LLaVA used a single linear layer
-# ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)). We build both. Note what the projector
+# ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)). We build both. Note what the [projector](../../book/glossary.md#projector)
 # does **not** change: the number of tokens. One patch in, one image token out.
 
 # %%
@@ -1019,7 +1019,7 @@ assert run_pipeline(best)["lm_error"] is None and run_pipeline(best + PATCH)["lm
 #   thing, and the convolution with the linear layer's weights *is* the patch embedding.
 # - The encoder adds `[CLS]` and positions but never changes the token count; the projector
 #   changes the width (to the language model's), not the count.
-# - In the language model's sequence, the image is a block of soft tokens spliced in at the
+# - In the language model's sequence, the image is a block of [soft tokens](../../book/glossary.md#soft-token) spliced in at the
 #   placeholder, and it dominates the length: its cost grows with the square of the side.
 
 # %%

@@ -71,7 +71,7 @@ print(f"torch {torch.__version__}, running on {device}, {torch.get_num_threads()
 # %% [markdown]
 # ## 1. Cosine similarity, the slow and obvious way
 #
-# The cosine similarity of two vectors is their dot product divided by the product of their
+# The [cosine similarity](../../book/glossary.md#cosine-similarity) of two vectors is their dot product divided by the product of their
 # lengths: 1 when they point the same way, 0 when they are orthogonal, −1 when opposite. It
 # ignores length on purpose, so an embedding can be scaled without changing its meaning.
 #
@@ -220,7 +220,7 @@ print("matmul == loop over all 20 pairs == row-wise version")
 # ([Radford et al., 2021](https://arxiv.org/abs/2103.00020), Figure 3).
 #
 # Cosines live in [−1, 1], too flat for a softmax to be confident, so they are multiplied by a
-# **logit scale** (the inverse of a temperature) before the softmax. CLIP learns that scale: it
+# **[logit scale](../../book/glossary.md#logit-scale-temperature)** (the inverse of a temperature) before the softmax. CLIP learns that scale: it
 # stores its logarithm as a parameter, starts it at 1/0.07 ≈ 14.3 and never lets it exceed 100
 # (same source, section 2.5). Storing the log keeps the scale positive and makes its updates
 # multiplicative.
@@ -735,7 +735,7 @@ assert out_img.shape == out_txt.shape == (8, EMBED_DIM)
 # ## 8. Training
 #
 # Each step draws a batch of 128 image–caption pairs, embeds both sides, and minimises the
-# symmetric contrastive loss of section 4 with AdamW; the learning rate warms up, then decays
+# symmetric [contrastive loss](../../book/glossary.md#contrastive-loss-infonce) of section 4 with AdamW; the learning rate warms up, then decays
 # (a one-cycle schedule). Two details:
 #
 # - **Word dropout.** Real captions vary in how much they say. Each time a caption is used, its
@@ -1150,7 +1150,7 @@ display_quiz(questions_2_2)
 # The first question is about what alignment does not buy. Benchmarks built to probe it are
 # ARO ([Yuksekgonul et al., 2022](https://arxiv.org/abs/2210.01936)) and Winoground
 # ([Thrush et al., 2022](https://arxiv.org/abs/2204.03162)); how a VLM actually uses a
-# contrastively trained vision tower (through a projector trained with next-token loss) is in
+# contrastively trained vision tower (through a [projector](../../book/glossary.md#projector) trained with next-token loss) is in
 # LLaVA-1.5 ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)).
 
 # %% [markdown]

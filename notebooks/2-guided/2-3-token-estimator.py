@@ -323,7 +323,7 @@ assert forced[34] < forced[0] / 20 and forced[34] == flawed_estimate(2048, 2048,
 # 1. **A grid per axis.** Tiles across = ⌈W / tile⌉, tiles down = ⌈H / tile⌉. Rounding *up*
 #    means no pixel is silently dropped: the last column and row are partial tiles, padded.
 # 2. **A fixed token count per tile**, because each tile is resized to the encoder's input.
-# 3. **An optional global thumbnail**: the whole image shrunk to one tile, so the model also sees
+# 3. **An optional global [thumbnail](../../book/glossary.md#thumbnail-global-image)**: the whole image shrunk to one tile, so the model also sees
 #    the layout (InternVL and LLaVA-NeXT add one
 #    ([Chen et al., 2024](https://arxiv.org/abs/2404.16821);
 #    [Liu et al., 2024](https://llava-vl.github.io/blog/2024-01-30-llava-next/)); OpenAI charges
@@ -1582,7 +1582,7 @@ print(f"largest file under a {limit_chars:,}-character base64 limit: {max_raw:,}
 #   Gemini (`media_resolution`) have a resolution knob; with Anthropic, resize yourself.
 # - Route by task, and plan the workload before the invoice does it for you.
 #
-# Lesson 3.3 extends the policy idea to the other tiling families (AnyRes, dynamic tiling,
+# Lesson 3.3 extends the policy idea to the other tiling families ([AnyRes](../../book/glossary.md#anyres), dynamic tiling,
 # native resolution) and checks them against the models' own preprocessing code.
 
 # %%

@@ -370,12 +370,12 @@ assert torch.allclose(shuffled_then_block, block_then_shuffled, atol=1e-5)
 
 # %% [markdown]
 # So an image's patches, fed to a block as they are, form a bag: the model could not tell a
-# face from its scrambled patches. Position embeddings fix this, next.
+# face from its scrambled patches. [Position embeddings](../../book/glossary.md#position-embedding) fix this, next.
 
 # %% [markdown]
 # ## 3. From pixels to tokens, and the whole ViT
 #
-# **Patch embedding.** A convolution with kernel size *P* and stride *P* visits each *P* × *P*
+# **[Patch embedding](../../book/glossary.md#patch-embedding).** A convolution with kernel size *P* and stride *P* visits each *P* × *P*
 # patch once and applies the same linear map to it: it *is* "cut into patches, flatten, apply
 # a linear layer" (lesson 2.1 proved it three ways; we re-check it below with `unfold`).
 #
@@ -993,8 +993,8 @@ plt.show()
 #
 # For a vision-language model this means that an image's cost in the **encoder** grows with
 # the square of its token count once tokens outnumber a few times the width, before a single
-# token reaches the language model. A connector that emits a fixed number of tokens (a
-# resampler) caps the language model's share, not the encoder's.
+# token reaches the language model. A [connector](../../book/glossary.md#connector) that emits a fixed number of tokens (a
+# [resampler](../../book/glossary.md#resampler)) caps the language model's share, not the encoder's.
 
 # %% [markdown]
 # ## 5. Training a tiny ViT on synthetic shapes

@@ -78,7 +78,7 @@ print(f"torch {torch.__version__}, running on {device}, {torch.get_num_threads()
 # images and their *N* captions, L2-normalises both, and forms the *N* × *N* matrix of cosine
 # similarities. Each row is a classification problem: which of the *N* captions belongs to
 # this image? Each column asks the same about images. The loss is the average of the two
-# cross-entropies. Before the softmax, every cosine is multiplied by a **logit scale** *s*
+# cross-entropies. Before the softmax, every cosine is multiplied by a **[logit scale](../../book/glossary.md#logit-scale-temperature)** *s*
 # (the inverse of a temperature τ = 1/*s*). CLIP learns *s* as a parameter, starting at
 # 1/0.07 ≈ 14.3 and clipping it at 100.
 #
@@ -397,7 +397,7 @@ assert tokenize(["a photo of a red circle"])[0, 1].item() == WORD_ID["<unk>"]
 # decides what survives: `"global"` averages over all positions (as most CNNs do), `"halves"`
 # averages the left and the right half separately and keeps both, so left and right stay apart.
 #
-# The order-aware text encoder is a one-block transformer with learned position embeddings,
+# The order-aware text encoder is a one-block transformer with learned [position embeddings](../../book/glossary.md#position-embedding),
 # mean-pooled over the words. Its word and position embeddings start at the same scale
 # (std 0.1): with much smaller position embeddings it behaves almost like a bag of words at
 # the start of training. The bag-of-words encoder, which we meet in section 6, sees only
@@ -604,7 +604,7 @@ def embed(model, images=None, tokens=None, batch_size=1000):
 
 
 # %% [markdown]
-# Zero-shot classification turns the 16 class names into prompts, embeds them, and gives
+# [Zero-shot](../../book/glossary.md#zero-shot-classification) classification turns the 16 class names into prompts, embeds them, and gives
 # each image the class whose prompt is closest. A *template* decides how a class name becomes
 # a prompt.
 
@@ -1075,7 +1075,7 @@ for seed in range(5):
 # score and the result is not an exact tie. It still cannot pass: "a red circle **left** of a
 # blue square" and "a blue square **right** of a red circle" describe the same picture, so which
 # of "left" or "right" is correct depends on the word order it cannot see. Training does not
-# change this, and neither do hard negatives: the object-swapped negative has the very same
+# change this, and neither do [hard negatives](../../book/glossary.md#hard-negative): the object-swapped negative has the very same
 # embedding as the positive, so the loss cannot push them apart. We train one bag-of-words
 # model *with* hard negatives to see it.
 
@@ -1430,7 +1430,7 @@ display_quiz(quiz)
 #   and decides how many negatives carry the gradient.
 # - The number of negatives is the batch size minus one; chance loss is log *N*, and with
 #   fewer negatives the task gets easier and the model learns less.
-# - Contrastive models keep images and texts in separate regions (the modality gap); a large
+# - Contrastive models keep images and texts in separate regions (the [modality gap](../../book/glossary.md#modality-gap)); a large
 #   logit scale keeps them apart, and only rankings, not raw cosines, carry meaning.
 # - Prompt templates change zero-shot accuracy; averaging templates marginalises details
 #   (such as size) that a single prompt would bet on.

@@ -81,7 +81,7 @@ T_START = time.perf_counter()
 # | **template tokens** | tokens the *chat template* wraps around each image | Qwen's `<\|vision_start\|>`…`<\|vision_end\|>` |
 #
 # Our calculator reports all three and counts their sum: that is what the image occupies in the
-# context window. For the API models the count is what the vendor **bills**, by its documented
+# [context window](../../book/glossary.md#context-window). For the API models the count is what the vendor **bills**, by its documented
 # formula; their internals are not published. Defaults are the released checkpoints'
 # `preprocessor_config.json` values, read in huggingface `transformers`
 # ([Wolf et al., 2020](https://github.com/huggingface/transformers)).
@@ -431,8 +431,8 @@ draw_family("llava-next")
 # aspect ratio is **closest** to the image's. When two grids are equally close (1 × 1 and 2 × 2
 # for a square), it takes the larger one as long as the image has more than half the pixels of
 # those tiles. The image is then **stretched** to the grid (no padding), cut into tiles, and a
-# 448 px **thumbnail** of the whole image joins whenever there are two or more tiles. Each tile
-# becomes 32 × 32 patches, folded by pixel shuffle into 16 × 16 = 256 tokens, wrapped in
+# 448 px **[thumbnail](../../book/glossary.md#thumbnail-global-image)** of the whole image joins whenever there are two or more tiles. Each tile
+# becomes 32 × 32 patches, folded by [pixel shuffle](../../book/glossary.md#pixel-shuffle) into 16 × 16 = 256 tokens, wrapped in
 # `<img>` … `</img>`.
 
 # %% tags=["export"]
@@ -658,7 +658,7 @@ draw_family("idefics3")
 # ([Gemma Team, 2025](https://arxiv.org/abs/2503.19786)) resize every image to one square,
 # ignoring its aspect ratio. PaliGemma comes in 224, 448 and 896 px versions (SigLIP/14: 256,
 # 1,024 and 4,096 `<image>` tokens). Gemma 3 encodes 896 px and average-pools the 64 × 64
-# patches to 16 × 16 = 256 soft tokens, written as
+# patches to 16 × 16 = 256 [soft tokens](../../book/glossary.md#soft-token), written as
 # `"\n\n<start_of_image>"` + 256 × `<image_soft_token>` + `"<end_of_image>\n\n"`
 # (`"\n\n"` is one token in Gemma's vocabulary). Gemma 3 can add **pan & scan** crops for
 # elongated images; that option also inserts an English sentence whose length depends on the

@@ -78,7 +78,7 @@ print(f"torch {torch.__version__}, running on {device}, {torch.get_num_threads()
 # side *P* into a grid of (*H*/*P*) × (*W*/*P*) vectors of the encoder's width *D*ᵥ. In a
 # LLaVA-style model these vectors are written into the language model's input sequence in
 # place of an `<image>` placeholder, so they must have the language model's width *D*ₗₘ, and
-# every one of them costs a position in the context window. A connector is therefore a map
+# every one of them costs a position in the [context window](../../book/glossary.md#context-window). A [connector](../../book/glossary.md#connector) is therefore a map
 #
 # $$\text{(B, N, } D_v) \;\longrightarrow\; \text{(B, M, } D_{lm}),$$
 #
@@ -213,7 +213,7 @@ assert out.shape == (2, 144, D_LM)
 # InternVL 1.5 cuts the token count by four before the MLP: it takes each 2 × 2 block of
 # neighbouring patch vectors and **concatenates** them into one vector four times as wide, so a
 # 448-pixel tile (a 32 × 32 grid) becomes 16 × 16 = 256 tokens
-# ([Chen et al., 2024](https://arxiv.org/abs/2404.16821)). The operation is called pixel shuffle
+# ([Chen et al., 2024](https://arxiv.org/abs/2404.16821)). The operation is called [pixel shuffle](../../book/glossary.md#pixel-shuffle)
 # after the layer that does the reverse, depth-to-space, for super-resolution
 # ([Shi et al., 2016](https://arxiv.org/abs/1609.05158)). Nothing is averaged away: every number
 # the encoder produced is still there, only regrouped into fewer, wider tokens. The MLP after it
@@ -338,7 +338,7 @@ assert out.shape == (2, 36, D_LM)
 # query. This is a small transformer, not an MLP, and it is the idea behind two well-known
 # modules:
 #
-# - Flamingo's **Perceiver Resampler** turns the features of an image (or video) into 64 visual
+# - Flamingo's **Perceiver [Resampler](../../book/glossary.md#resampler)** turns the features of an image (or video) into 64 visual
 #   tokens; its latent queries attend to the patch features concatenated with the latents
 #   themselves ([Alayrac et al., 2022](https://arxiv.org/abs/2204.14198)), following the
 #   Perceiver ([Jaegle et al., 2021](https://arxiv.org/abs/2103.03206)).
@@ -543,7 +543,7 @@ plt.show()
 # %% [markdown]
 # Read the two panels together:
 #
-# - **Tokens come from the grid and the merge, not from the projector's depth.** The linear
+# - **Tokens come from the grid and the merge, not from the [projector](../../book/glossary.md#projector)'s depth.** The linear
 #   layer and the MLP pass on the same number of tokens; only the merge (pixel shuffle or
 #   average, ÷ r²) or the resampler (a fixed count) changes it. In a formula:
 #   tokens = (*H*/*P*) · (*W*/*P*) / *r*², or the number of queries for a resampler.
@@ -637,7 +637,7 @@ plt.show()
 # number of pixel values in a patch (4 · 4 · 1 = 16), roughly the proportion of a real ViT-B/16
 # (768 values → width 768). Random features are a weak stand-in for a trained encoder, but what
 # matters here holds: the connector can only pass on, and mix, what the encoder gives it. A
-# grid of another size gets its position embeddings by bilinear interpolation, as in lesson 3.1.
+# grid of another size gets its [position embeddings](../../book/glossary.md#position-embedding) by bilinear interpolation, as in lesson 3.1.
 
 # %% tags=["export"]
 class FrozenViTEncoder(nn.Module):
