@@ -275,9 +275,9 @@ class ImageEncoder(nn.Module):
     def __init__(self, dim=2):
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),    # (B, 8, H/2, W/2)
-            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # (B, 16, H/4, W/4)
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),                   # (B, 32, H/4, W/4)
+            nn.Conv2d(3, 8, 3, padding=1), nn.GELU(), nn.MaxPool2d(2),    # (B, 8, H/2, W/2)
+            nn.Conv2d(8, 16, 3, padding=1), nn.GELU(), nn.MaxPool2d(2),   # (B, 16, H/4, W/4)
+            nn.Conv2d(16, 32, 3, padding=1), nn.GELU(),                   # (B, 32, H/4, W/4)
             nn.AdaptiveMaxPool2d(1), nn.Flatten(),                        # (B, 32)
             nn.Linear(32, dim),                                           # (B, dim)
         )
@@ -323,9 +323,9 @@ assert torch.allclose(z_img.norm(dim=-1), torch.ones(5, device=device), atol=1e-
 # captions. In the 9 × 9 table of cosines the diagonal holds the matching pairs. The loss asks,
 # for each image, "which caption is yours?" as a 9-way classification over its row, and for
 # each caption the same question over its column; it averages the two cross-entropies. This
-# is the symmetric **InfoNCE** loss that CLIP trains with
+# is the symmetric **[InfoNCE](../../book/glossary.md#contrastive-loss-infonce)** loss that CLIP trains with
 # ([Radford et al., 2021](https://arxiv.org/abs/2103.00020)). Before the softmax the cosines are
-# multiplied by a **logit scale** (the inverse of a temperature); we fix it at 10 here.
+# multiplied by a **[logit scale](../../book/glossary.md#logit-scale-temperature)** (the inverse of a temperature); we fix it at 10 here.
 
 # %% tags=["export"]
 import torch
@@ -460,6 +460,12 @@ plt.show()
 # Notice that nothing told the model that "red" is a colour or what a triangle looks like: the
 # only signal was which caption came with which picture.
 #
+# Two dimensions are very cramped, and that has a cost you may meet if you change `SEED`: now
+# and then a run gets stuck early with whole groups of images collapsed onto one point (the
+# loss then stalls well above the curve shown here), and the optimiser does not find its way
+# out within the steps we give it. A circle leaves little room to rearrange points; real
+# models work in hundreds of dimensions, and lesson 3.2 trains in more than two.
+#
 # ## The similarity table
 #
 # Take one test image per caption and compute its cosine with all 9 captions. The matching
@@ -545,7 +551,7 @@ print("mistakes (true caption -> chosen caption: count):", mistakes or "none")
 #   than a poor one. The CLIPScore metric multiplies the cosine by 2.5 precisely because raw
 #   values rarely go above about 0.4 ([Hessel et al., 2021](https://arxiv.org/abs/2104.08718)).
 # - **Why so small:** image vectors and text vectors sit in two separate narrow cones of the
-#   space, the **modality gap** ([Liang et al., 2022](https://arxiv.org/abs/2203.02053)); a
+#   space, the **[modality gap](../../book/glossary.md#modality-gap)** ([Liang et al., 2022](https://arxiv.org/abs/2203.02053)); a
 #   caption is never *close* to an image in absolute terms, only closer than the other
 #   captions.
 # - **Only the ranking matters.** CLIP multiplies the cosines by a learned logit scale
@@ -769,13 +775,13 @@ display_quiz(quiz)
 # %% [markdown]
 # ## What to remember
 #
-# - Cosine similarity compares directions: scaling a vector does not change it, and after
+# - [Cosine similarity](../../book/glossary.md#cosine-similarity) compares directions: scaling a vector does not change it, and after
 #   L2-normalisation it is a plain dot product.
 # - A contrastive (InfoNCE) loss puts images and captions in one space by asking each image to
 #   pick its own caption out of the batch, and each caption its own image.
 # - Retrieval is "take the highest cosine". Real CLIP cosines are small and bunched together;
 #   the ranking is what counts, and the logit scale of 100 makes a small gap decisive.
-# - Alignment gives zero-shot classification and retrieval; it does not give relations,
+# - Alignment gives [zero-shot](../../book/glossary.md#zero-shot-classification) classification and retrieval; it does not give relations,
 #   reading or calibrated scores for free.
 #
-# **Next:** lesson 1.3 counts what an image costs in a language model's context window.
+# **Next:** lesson 1.3 counts what an image costs in a language model's [context window](../../book/glossary.md#context-window).

@@ -740,7 +740,7 @@ widgets.interact(
 # %% [markdown]
 # ## Exercise
 #
-# ### Exercise 1.2: the GPT-4o high-detail price
+# ### Exercise 1.3: the GPT-4o high-detail price
 #
 # Write `gpt4o_high_exercise(width, height)` returning the tokens GPT-4o bills for one image at
 # `detail="high"`, following the rule described at the top of this lesson: fit the image inside
@@ -775,7 +775,7 @@ def gpt4o_high_exercise(width, height):
 
 # %% tags=["export"]
 def check_gpt4o_high(fn, quiet=False):
-    """Self-check for Exercise 1.2.
+    """Self-check for Exercise 1.3.
 
     In:  ``fn(width, height) -> int``, the GPT-4o high-detail token count.
     Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
