@@ -1,5 +1,7 @@
 # Pixels to Tokens — the two commands a fresh machine needs are `make book` and `make test`.
 SHELL := /bin/bash
+# kernels need their inline matplotlib backend: a backend set in the environment hides figures
+unexport MPLBACKEND
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
