@@ -96,10 +96,27 @@ def visit(page, url: str, screenshot: pathlib.Path) -> dict:
       const outputs = [...document.querySelectorAll('.cell_output, .output')];
       const tracebacks = outputs.filter(o => o.classList.contains('traceback')
         || /Traceback \\(most recent call last\\)/.test(o.innerText)).length;
+      // interactive widgets (sliders, inputs, uploads) need a static figure beside them;
+      // progress bars (tqdm: progress + HTML models) are widgets too, but not interactive
+      const stateTag = document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]');
+      const state = stateTag ? (JSON.parse(stateTag.textContent).state || {}) : {};
+      const names = (id, seen = new Set()) => {
+        if (seen.has(id) || !state[id]) return [];
+        seen.add(id);
+        const st = state[id].state || {};
+        const kids = [].concat(st.children || []).map(c => String(c).replace('IPY_MODEL_', ''));
+        return [state[id].model_name || st._model_name || ''].concat(...kids.map(k => names(k, seen)));
+      };
+      const interactive = /Slider|Dropdown|TextModel|Upload|ToggleButton|Checkbox|RadioButton|ButtonModel|Select/;
       const cells = [...document.querySelectorAll('div.cell')];
       let widgets = 0, lonely = 0;
       cells.forEach((cell, i) => {
-        if (cell.querySelector('script[type="application/vnd.jupyter.widget-view+json"], .jupyter-widgets, .widget-subarea')) {
+        const views = [...cell.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+        const live = views.some(v => {
+          try { return names(JSON.parse(v.textContent).model_id).some(n => interactive.test(n)); }
+          catch (e) { return true; }
+        });
+        if (live) {
           widgets += 1;
           const near = cells.slice(Math.max(0, i - 2), i + 1)
             .some(c => c.querySelector('.cell_output img'));
