@@ -4,7 +4,7 @@
 
 Each notebook runs in a fresh kernel started by a fresh worker process, so the worker's
 ``RUSAGE_CHILDREN`` maximum resident set size after the kernel exits is the kernel's peak
-memory. Wall time covers kernel start to the last cell. The budgets of the course (design) are
+memory. Wall time covers kernel start to kernel shutdown (tests/runner.py runs the cells). The budgets of the course (design) are
 checked and printed beside the numbers; this script does not fail on them, it reports.
 """
 from __future__ import annotations
@@ -28,20 +28,16 @@ TOTAL_BUDGET_S = 720    # whole course <= 12 minutes on 2 CPU cores (design)
 
 def run_one(path: str) -> dict:
     """Execute one notebook in a new kernel (called in a worker process); return its numbers."""
-    import nbclient
-    import nbformat
+    import runner
 
-    nb = nbformat.read(ROOT / path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                     resources={"metadata": {"path": str((ROOT / path).parent)}})
     start = time.perf_counter()
     error = None
     try:
-        client.execute()
+        runner.run_notebook(ROOT / path, timeout=900)
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     wall = time.perf_counter() - start
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kernel, now reaped
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the kernel, now reaped
     return {"notebook": path, "wall_s": round(wall, 1), "peak_mb": round(peak_kb / 1024, 0),
             "error": error}
 

@@ -8,11 +8,11 @@ import pathlib
 import re
 import zipfile
 
-import nbclient
 import nbformat
 import pytest
 
 import make_student
+import runner
 import structure
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -79,14 +79,8 @@ def test_student_copy_has_no_solutions_hidden_tests_or_outputs(student_dir, entr
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_student_copy_runs_top_to_bottom(student_dir, entry):
-    path = student_dir / entry
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=900, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
-    client.execute()  # raises CellExecutionError if any cell fails
-    graded = [c for c in nb.cells if c.cell_type == "code"
-              and c.metadata.get("nbgrader", {}).get("grade")]
+    results = runner.run_notebook(student_dir / entry)  # raises at the first failing cell
+    graded = [r for r in results if r["cell"].metadata.get("nbgrader", {}).get("grade")]
     assert graded
-    for cell in graded:
-        out = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
-        assert "Not attempted" in out, f"check cell did not say 'not attempted': {out!r}"
+    for r in graded:
+        assert "Not attempted" in r["stdout"], f"check cell did not say 'not attempted': {r['stdout']!r}"
