@@ -11,7 +11,7 @@ TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 NOTEBOOK_PY := $(wildcard notebooks/*/*.py)
 
-.PHONY: install book test test-min bench sync strip nb student clean
+.PHONY: install book test test-min bench bench-busy stats sync strip nb student clean
 VENV_MIN ?= .venv-min
 MIN_STAMP := $(VENV_MIN)/.installed
 
@@ -50,7 +50,15 @@ test-min: $(MIN_STAMP)
 
 ## make bench: run every notebook once; per-notebook wall time and peak memory -> bench.json
 bench: install
-	$(BIN)/python tests/bench.py --json bench.json --markdown book/benchmarks.md
+	$(BIN)/python tools/bench.py --json bench.json --markdown book/benchmarks.md
+
+## make bench-busy: every notebook once quiet and once with one core kept busy -> busy/quiet ratios
+bench-busy: install
+	$(BIN)/python tools/bench.py --busy --json bench-busy.json --markdown book/benchmarks.md
+
+## make stats: time to study, visible code lines, sections, exercises by kind -> book/benchmarks.md
+stats: install
+	$(BIN)/python tools/stats.py --markdown book/benchmarks.md
 
 ## make sync: write each notebook's .ipynb from its edited py:percent twin (or the reverse)
 sync: install
@@ -67,9 +75,9 @@ nb: install
 	$(BIN)/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=900 \
 	  --output-dir /tmp --output "$$(basename $(NB:.py=)).out.ipynb" "$(NB:.py=.ipynb)"
 
-## make student: student copies of every notebook (solutions stubbed) under _build/student + a zip
+## make student: student copies (solutions stubbed) under student/ (committed: Colab opens them) + a zip in _build
 student: install
-	$(BIN)/python tests/make_student.py --out _build/student
+	$(BIN)/python tools/make_student.py --out student --zip _build/pixels-to-tokens-student.zip
 
 clean:
 	rm -rf _build

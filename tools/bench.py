@@ -20,7 +20,7 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tools")]
 BUDGET_S = 200          # no notebook over 200 s (design)
 BUDGET_MB = 2048        # peak memory per notebook <= 2 GB (design)
 TOTAL_BUDGET_S = 720    # whole course <= 12 minutes on 2 CPU cores (design)
