@@ -23,6 +23,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
+# axe-core (the accessibility engine of the site's browser test), pinned in tools/axe/package.json
+AXE := tools/axe/node_modules/axe-core/axe.min.js
+$(AXE): tools/axe/package.json
+	cd tools/axe && npm install --no-audit --no-fund --no-package-lock --silent
+	@touch $(AXE)
+
 ## make book: build the site into _build/html (executes notebooks, cached)
 book: install
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -31,7 +37,7 @@ book: install
 ## make test: the whole suite (structure, exports, every notebook under nbval, the book build)
 # Two workers run two kernels at once on a 2-core machine: one math thread per kernel, or
 # torch's thread pools spin against each other and small models train many times slower.
-test: install
+test: install $(AXE)
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/pytest -n 2 --dist loadscope
 
 ## make test-min: every notebook under nbval with the OLDEST versions requirements.txt allows

@@ -7,7 +7,15 @@ the first plain-text use of each term (used once to add the links; kept for new 
 """
 from __future__ import annotations
 
+import pathlib
 import re
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# lessons link the glossary on the published site, so the link works in Jupyter and Colab too
+GLOSSARY_URL = (yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"].rstrip("/")
+                + "/book/glossary.html")
 
 TERMS = {
     r"anyres": "anyres",

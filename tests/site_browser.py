@@ -155,3 +155,24 @@ def answer_quizzes(page) -> list[str]:
         page.wait_for_timeout(150)
         feedback.append(quiz.locator(".Feedback").first.inner_text().strip())
     return feedback
+
+
+AXE = pathlib.Path(__file__).resolve().parent.parent / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, impacts=("critical", "serious")) -> list[dict]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the open page.
+
+    Out: one dict per violation of the given impacts: rule id, impact, help text and the
+    first few offending elements' selectors. axe-core comes from tools/axe (npm), not a CDN.
+    """
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: `make test` installs it (npm, tools/axe)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async (tags) => {
+      const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+      return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""", WCAG_TAGS)
+    return [v for v in found if v["impact"] in impacts]

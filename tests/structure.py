@@ -66,6 +66,10 @@ def check_toc(root: pathlib.Path) -> list[str]:
     return problems
 
 
+# cell metadata both files of a pair must hold: the folds, nbgrader's and the figures' alt text
+PAIRED_METADATA = ("jupyter", "cellView", "nbgrader", "mystnb")
+
+
 def check_pairs(root: pathlib.Path) -> list[str]:
     """Every .ipynb has a py:percent twin with identical cell types, sources and tags."""
     problems = []
@@ -91,6 +95,9 @@ def check_pairs(root: pathlib.Path) -> list[str]:
                                 f"(run `make sync`)")
             elif ca.metadata.get("tags", []) != cb.metadata.get("tags", []):
                 problems.append(f"{rel} cell {i}: tags differ between .ipynb and .py")
+            elif any(ca.metadata.get(k) != cb.metadata.get(k) for k in PAIRED_METADATA):
+                problems.append(f"{rel} cell {i}: fold, nbgrader or figure metadata differ "
+                                "between .ipynb and .py (run `make sync`)")
     return problems
 
 
@@ -107,13 +114,14 @@ def check_no_outputs(root: pathlib.Path) -> list[str]:
 
 
 def colab_url(root: pathlib.Path, nb_path: pathlib.Path) -> str:
-    """The Colab URL of a notebook: the repository URL of _config.yml plus its path."""
+    """The Colab URL of a notebook: the repository URL of _config.yml plus the path of its
+    student copy (``student/`` + the notebook's path), so Colab opens the exercises as stubs."""
     config = yaml.safe_load((root / "_config.yml").read_text())
     repo = config["repository"]["url"].rstrip("/")
     branch = config["repository"].get("branch", "main")
     slug = repo.split("github.com/", 1)[1]
     return (f"https://colab.research.google.com/github/{slug}/blob/{branch}/"
-            f"{nb_path.relative_to(root).as_posix()}")
+            f"student/{nb_path.relative_to(root).as_posix()}")
 
 
 def check_headers(root: pathlib.Path) -> list[str]:
@@ -127,7 +135,7 @@ def check_headers(root: pathlib.Path) -> list[str]:
             continue
         text = nb.cells[0].source
         blocks = [b.strip() for b in text.split("\n\n") if b.strip()]
-        if not re.match(r"^# \d\.\d+ \S", blocks[0] if blocks else ""):
+        if not re.match(r"^# (\d\.\d+|Reference:) \S", blocks[0] if blocks else ""):
             problems.append(f"{rel}: first cell does not start with a title '# n.m Title'")
         goal = blocks[1] if len(blocks) > 1 else ""
         if len(goal) < 150 or goal.startswith(("#", "[", "!", "-", "*")):

@@ -9,7 +9,9 @@ import re
 import subprocess
 import sys
 
+import nbformat
 import pytest
+import yaml
 
 import structure
 
@@ -52,6 +54,76 @@ def test_lesson_page(build, entry):
     # no cell raised
     assert "Traceback (most recent call last)" not in text
     assert 'class="output traceback' not in text
+
+
+def site_base() -> str:
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["baseurl"].rstrip("/") + "/"
+
+
+MD_LINK = re.compile(r"\]\((https?://[^)\s]+)\)")
+
+
+def site_links(entry):
+    """Every link of a notebook's markdown cells that points into the published site."""
+    nb = nbformat.read(ROOT / entry, as_version=4)
+    return sorted({url for c in nb.cells if c.cell_type == "markdown"
+                   for url in MD_LINK.findall(c.source) if url.startswith(site_base())})
+
+
+def unresolved(url: str) -> str | None:
+    """Why ``url`` (on the published site) does not resolve in the built site, or None."""
+    path, _, anchor = url[len(site_base()):].partition("#")
+    page = HTML / (path or "index.html")
+    if not page.is_file():
+        return f"{url}: no page {page.relative_to(HTML)} in the built site"
+    if anchor and not re.search(rf'\bid="{re.escape(anchor)}"', page.read_text()):
+        return f"{url}: page has no anchor #{anchor}"
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", lesson_pages())
+def test_links_resolve_to_built_pages_and_anchors(build, entry):
+    assert [why for url in site_links(entry) if (why := unresolved(url))] == []
+
+
+@pytest.mark.slow
+def test_link_check_fails_on_a_missing_anchor_and_a_missing_page(build):
+    assert unresolved(site_base() + "book/glossary.html#no-such-term")
+    assert unresolved(site_base() + "book/no-such-page.html")
+    assert unresolved(site_base() + "book/glossary.html") is None
+
+
+BAD_ALT = re.compile(r"^\s*$|[\\/]|\.(png|jpe?g|svg|gif)$", re.I)
+
+
+def images_without_description(page_html: str) -> list[str]:
+    """Computed figures (``_images/``) whose alt text is missing, empty, a file name or a path."""
+    bad = []
+    for tag in re.findall(r"<img\b[^>]*>", page_html):
+        src = re.search(r'src="([^"]*)"', tag)
+        if not src or "_images/" not in src.group(1):
+            continue
+        alt = re.search(r'alt="([^"]*)"', tag)
+        text = html.unescape(alt.group(1)) if alt else ""
+        if BAD_ALT.search(text) or len(text.split()) < 4:
+            bad.append(f"{src.group(1).rsplit('/', 1)[-1]}: alt={text!r}")
+    return bad
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", lesson_pages())
+def test_every_figure_has_a_description(build, entry):
+    page = HTML / pathlib.Path(entry).with_suffix(".html")
+    assert images_without_description(page.read_text()) == [], (
+        "give each figure cell alt text: mystnb={\"image\": {\"alt\": \"...\"}}")
+
+
+def test_alt_text_check_fails_on_a_path_and_passes_a_description():
+    assert images_without_description('<img alt="../../_images/1a3a.png" src="../../_images/1a3a.png">')
+    assert images_without_description('<img src="../../_images/1a3a.png">')
+    assert not images_without_description(
+        '<img alt="Line chart of tokens against image side" src="../../_images/1a3a.png">')
 
 
 @pytest.mark.slow
@@ -111,7 +183,9 @@ def test_page_in_a_browser(browser, entry):
         for href in seen["colab"]:
             path = href.split("/blob/main/", 1)[1]
             assert path.endswith(".ipynb") and (ROOT / path).exists(), f"Colab link to missing {path}"
+    violations = site.axe_violations(page)
     if re.search(r'questions\w+=\[\{', (HTML / rel).read_text()):
         feedback = site.answer_quizzes(page)
         assert feedback and all(feedback), f"a quiz question gave no feedback: {feedback}"
     page.close()
+    assert violations == [], "critical or serious WCAG findings (axe-core)"

@@ -88,8 +88,8 @@ def test_a_stored_output_is_found(copy):
 def test_a_wrong_colab_badge_is_found(copy):
     path = copy / f"{LESSON}.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nb.cells[0].source = nb.cells[0].source.replace("/blob/main/notebooks/1-surface/",
-                                                    "/blob/main/notebooks/2-guided/")
+    nb.cells[0].source = nb.cells[0].source.replace("/student/notebooks/1-surface/",
+                                                    "/student/notebooks/2-guided/")
     nbformat.write(nb, path)
     assert any("Colab badge" in p for p in structure.check_headers(copy))
 

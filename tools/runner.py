@@ -21,20 +21,24 @@ class CellError(RuntimeError):
     """A cell raised: the message names the cell and the error."""
 
 
-def run_notebook(path, timeout=900, kernel_name="python3"):
+def run_notebook(path, timeout=900, kernel_name="python3", after=None, env=None):
     """Execute every code cell of the notebook at ``path`` (cwd = its folder).
 
+    ``after``: optional code run in the same kernel once every cell has run (its result is the
+    last item, index -1). ``env``: environment of the kernel (default: this process's).
     Out: a list, per code cell, of {"index", "source", "stdout", "error"}; raises ``CellError``
     at the first cell that raises, and ``TimeoutError`` if a cell runs past ``timeout`` seconds.
     """
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
-    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=str(path.parent))
+    kwargs = {"env": env} if env is not None else {}
+    km, kc = start_new_kernel(kernel_name=kernel_name, cwd=str(path.parent), **kwargs)
     results = []
+    cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+    if after:
+        cells.append((-1, nbformat.v4.new_code_cell(after)))
     try:
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or not cell.source.strip():
-                continue
+        for index, cell in cells:
             msg_id = kc.execute(cell.source, store_history=False, allow_stdin=False)
             out, error, deadline = [], None, time.monotonic() + timeout
             while True:

@@ -69,7 +69,11 @@ def main() -> int:
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--markdown", help="write the table into this page between the stats markers")
     args = parser.parse_args()
-    rows = [row(e) for e in (args.notebooks or toc_notebooks())]
+    entries = args.notebooks or toc_notebooks()
+    missing = [e for e in entries if not (ROOT / e).exists()]
+    for e in missing:
+        print(f"note: {e} is in the toc but does not exist yet", file=sys.stderr)
+    rows = [row(e) for e in entries if e not in missing]
     md = table(rows)
     print(md)
     for r in rows:
