@@ -64,7 +64,7 @@ bench-busy: install
 
 ## make stats: time to study, visible code lines, sections, exercises by kind -> book/benchmarks.md
 stats: install
-	$(BIN)/python tools/stats.py --markdown book/benchmarks.md
+	$(BIN)/python tools/stats.py --markdown book/benchmarks.md --instructors book/for-instructors.md
 
 ## make sync: write each notebook's .ipynb from its edited py:percent twin (or the reverse)
 sync: install

@@ -186,3 +186,25 @@ def test_student_copy_stubs_unfolds_and_offers_the_solution_one_step_away():
         assert offer.source.startswith("<details>") and "</details>" in offer.source
         body = lf.SOLUTION_BLOCK.findall(original.source)[0].strip()
         assert body.splitlines()[0].strip() in offer.source
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_one_thread_policy_in_the_set_up_cell(entry):
+    code = [c.source for c in read(entry).cells if c.cell_type == "code"]
+    if not any("import torch" in src for src in code):
+        pytest.skip("no torch here")
+    setup = next((src for src in code if "torch.manual_seed" in src or "device = " in src), "")
+    assert "torch.set_num_threads(1)" in setup, (
+        "the set-up cell must set the course's thread policy: torch.set_num_threads(1)")
+
+
+def test_one_timer_for_the_whole_course():
+    """Only lesson 3.2 defines the timer; other lessons carry it over unchanged."""
+    definers = []
+    for entry in ENTRIES:
+        nb = read(entry)
+        carried = {i for i, _, _ in lf.carried_cells(nb)}
+        for i, c in enumerate(nb.cells):
+            if c.cell_type == "code" and "def time_it(" in c.source and i not in carried:
+                definers.append((lf.lesson_number(nb), entry))
+    assert [d for d in definers if d[0] != "3.2"] == [], "a lesson defines its own timer"
