@@ -318,9 +318,11 @@ def test_plan_workload_bad_input(m, kwargs, exc, match):
 
 B64 = ("ex2-5-1-solution", "base64_length")
 BMP = ("ex2-5-2-solution", "bmp_size")
+CROP = ("ex2-5-3-solution", "predicted_crop_tokens")
 
 
-@pytest.mark.parametrize("check, ids", [("check_base64_length", B64), ("check_bmp_size", BMP)])
+@pytest.mark.parametrize("check, ids", [("check_base64_length", B64), ("check_bmp_size", BMP),
+                                        ("check_crop_prediction", CROP)])
 def test_checks_accept_the_solution_and_see_the_stub(m, capsys, check, ids):
     assert getattr(m, check)(_solution(*ids)) is True
     assert "✔" in capsys.readouterr().out
@@ -386,6 +388,27 @@ def test_check_bmp_size_rejects(m, capsys, wrong, says):
     assert "✘" in out and says in out
 
 
+@pytest.mark.parametrize("wrong, says", [
+    (lambda: 255, "round each axis up"),
+    (lambda: 340, "base of 85"),
+    (lambda: 765, "whole 4032 x 3024 photo"),
+    (lambda: 85, "low-detail"),
+    (lambda: 1105, "not resized"),
+    (lambda: 500, "count 512-px tiles"),
+    (lambda: 425.0, "whole number"),
+    (lambda: "425", "whole number"),
+    (lambda: 1 / 0, "ZeroDivisionError"),
+])
+def test_check_crop_prediction_rejects(m, capsys, wrong, says):
+    assert m.check_crop_prediction(wrong) is False
+    out = capsys.readouterr().out
+    assert "✘" in out and says in out
+
+
+def test_crop_prediction_matches_the_rule(m):
+    assert m.openai_tokens(800, 300, "high") == 425  # the value the check holds
+
+
 def test_no_lesson_function_passes_a_check(m):
     for fn in (m.read_image_size, m.sniff_media_type, m.image_info, m.build_image_part, m.prepare_image):
         assert m.check_bmp_size(fn, quiet=True) is False
@@ -397,4 +420,6 @@ CHECK_CASES = {
                             "wrong": [lambda n: n * 4 / 3, lambda n: 4 * n // 3, lambda n: -(-4 * n // 3)]},
     "check_bmp_size": {"solution": _solution(*BMP),
                        "wrong": [_bmp_swapped, _bmp_unsigned, _bmp_big_endian, _bmp_no_guard]},
+    "check_crop_prediction": {"solution": _solution(*CROP),
+                              "wrong": [lambda: 255, lambda: 340, lambda: 765]},
 }

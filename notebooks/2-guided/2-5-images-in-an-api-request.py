@@ -35,8 +35,8 @@
 # **Prerequisites:** lesson 2.4 (GPT-4o's token rule); Python.
 # **Time to study:** about 25 minutes. **Time to run:** about 5 s on a laptop CPU.
 
-# %%
-#@title Install on Colab only (jupyterquiz, for the quiz)
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
 
@@ -676,7 +676,8 @@ def plot_plans(plans, ax):
                 edgecolor="black", label=f"{p['routing']}: {p['tokens_per_day'] / 1e6:.2f} M/day")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
-    ax.set(xlabel="tokens per day (millions)", title=f"Where the tokens go ({plans[0]['model']})")
+    ax.set(xlabel="tokens per day (millions)", ylabel="kind of image",
+           title=f"Where the tokens go ({plans[0]['model']})")
     ax.legend(fontsize=8, loc="lower right")
 
 
@@ -745,10 +746,61 @@ display(widgets.VBox([widgets.HBox([widgets.VBox(list(controls.values())), widge
                       summary, chart]))
 
 # %% [markdown]
-# ## 7. Exercises
+# ## 7. Check your understanding
+#
+# Click an answer to get feedback; then three exercises.
+
+# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Quiz (run it to show the questions)
+from jupyterquiz import display_quiz
+
+display_quiz([
+    {
+        "question": "A shop sends phone photos at low detail to classify products. Now it must also read "
+                    "model numbers on labels, which the low-detail view cannot resolve. What is the best change?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": "Send every photo at high detail.", "correct": False,
+             "feedback": "It works, but every photo then pays for high detail, also those that only need a class."},
+            {"answer": "Keep low detail to classify; crop the label and send the crop at high detail.", "correct": True,
+             "feedback": "Right: route by task. The crop keeps full resolution on the text and needs fewer tiles."},
+            {"answer": "Upscale the low-detail view before sending it.", "correct": False,
+             "feedback": "Upscaling adds pixels, not information: the digits were lost when the image was shrunk."},
+            {"answer": "Send lower-quality JPEGs to afford high detail.", "correct": False,
+             "feedback": "Image tokens follow the pixel size, not the file's bytes; JPEG artefacts also hurt reading."},
+        ],
+    },
+    {
+        "question": "Which request fields set an image's resolution, as of the vendors' pages in November 2026? (Choose all that apply.)",
+        "type": "many_choice",
+        "answers": [
+            {"answer": "OpenAI: detail on the image part", "correct": True,
+             "feedback": "Yes: 'low', 'high' or 'auto', per image."},
+            {"answer": "Gemini 3: media_resolution", "correct": True,
+             "feedback": "Yes: per image part or for the whole request."},
+            {"answer": "Anthropic: detail on the image block", "correct": False,
+             "feedback": "Anthropic has no resolution field: send a smaller image to pay less."},
+        ],
+    },
+    {
+        "question": "A file's header claims a little over PIL.Image.MAX_IMAGE_PIXELS pixels (but less than twice it). What does Image.open do?",
+        "type": "multiple_choice",
+        "answers": [
+            {"answer": "Opens it with a DecompressionBombWarning.", "correct": True,
+             "feedback": "Right, as section 3 showed: Pillow raises DecompressionBombError only above twice the limit."},
+            {"answer": "Raises DecompressionBombError.", "correct": False,
+             "feedback": "Only above twice the limit; just over it, Pillow warns and goes on."},
+            {"answer": "Nothing: Pillow has no limit.", "correct": False,
+             "feedback": "It has one, MAX_IMAGE_PIXELS; section 3 printed what happens on each side of it."},
+        ],
+    },
+])
+
+# %% [markdown]
+# ### Exercises
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-checks for Exercises 2.10-2.11 (run it; no need to read it)
+#@title Self-checks for Exercises 2.10-2.12 (run it; no need to read it)
 import base64
 import io
 import numbers
@@ -790,6 +842,35 @@ def check_base64_length(base64_length, quiet=False):
             say(f"✘ base64_length({n}): expected {want}, got {got}. Hint: {hint}")
             return False
     say("✔ Exact for 0-39 bytes and for large files (the same as base64.b64encode).")
+    return True
+
+
+def check_crop_prediction(predict, quiet=False):
+    """Exercise 2.12: predicted GPT-4o high-detail tokens of an 800 x 300 crop."""
+    say = (lambda *a: None) if quiet else print
+    status, got = _try(predict)
+    if status == "stub":
+        say("○ Not attempted yet: replace `raise NotImplementedError()` with `return <number>`.")
+        return None
+    if status == "error":
+        say(f"✘ your function raised {type(got).__name__}: {got}. Return one whole number.")
+        return False
+    if isinstance(got, bool) or not isinstance(got, numbers.Integral):
+        say(f"✘ return a whole number of tokens (an int), not {got!r} ({type(got).__name__}).")
+        return False
+    hints = {
+        255: "800 / 512 is more than 1: round each axis up, so the crop needs 2 tiles across.",
+        340: "you counted the tiles but left out the base of 85 tokens every image pays.",
+        765: "that is the whole 4032 x 3024 photo (a 2 x 2 grid after the resize); the crop is smaller.",
+        85: "85 is the low-detail price; the label goes at high detail.",
+        1105: "the crop is not resized: both its sides are already under 768 and 2048.",
+    }
+    if got != 425:
+        say(f"✘ {got} is not it: " + hints.get(int(got), "resize (does the crop need it?), then "
+            "count 512-px tiles per axis rounding up, then 85 + 170 per tile."))
+        return False
+    say("✔ Right: no resize, ceil(800/512) x ceil(300/512) = 2 x 1 tiles, 85 + 2 x 170 = 425 tokens, "
+        "against 765 for the whole photo.")
     return True
 
 
@@ -927,6 +1008,43 @@ check_bmp_size(bmp_size)
 ### BEGIN HIDDEN TESTS
 assert check_bmp_size(bmp_size, quiet=True) is True
 ### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2.12: What does the label crop cost?
+#
+# **Kind:** predict-then-run
+#
+# In section 6, the "read label" photos are sent as a crop of 800 × 300 px at high detail on
+# GPT-4o. Without running anything, how many tokens does one crop cost under lesson 2.4's rule
+# (fit in 2048 × 2048, short side at most 768, 512-px tiles per axis rounding up, 85 + 170 per
+# tile)? Return your prediction from `predicted_crop_tokens()`, run the check, then the cell
+# after it.
+#
+# <details><summary>Hint</summary>
+#
+# Neither resize step changes an 800 × 300 image. Then count tiles across and down.
+# </details>
+
+# %% nbgrader={"grade": false, "grade_id": "ex2-5-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 2.12
+def predicted_crop_tokens():
+    """Your prediction: GPT-4o high-detail tokens of an 800 x 300 image (a whole number)."""
+    ### BEGIN SOLUTION
+    return 85 + 170 * 2 * 1
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex2-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 2.12
+check_crop_prediction(predicted_crop_tokens)
+### BEGIN HIDDEN TESTS
+assert check_crop_prediction(predicted_crop_tokens, quiet=True) is True
+### END HIDDEN TESTS
+
+# %%
+crop = openai_tokens(800, 300, "high")
+whole = openai_tokens(4032, 3024, "high")
+print(f"label crop 800 x 300: {crop} tokens; whole photo 4032 x 3024: {whole} tokens")
 
 # %% [markdown]
 # ## Summary
