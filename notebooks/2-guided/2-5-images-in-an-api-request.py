@@ -33,7 +33,7 @@
 # - a routing rule by task and a workload planner with controls.
 #
 # **Prerequisites:** lesson 2.4 (GPT-4o's token rule); Python.
-# **Time to study:** about 25 minutes. **Time to run:** about 5 s on a laptop CPU.
+# **Time to study:** about 25 minutes. **Time to run:** under 10 s on a laptop CPU.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Colab only: install the quiz package (does nothing elsewhere)
@@ -429,8 +429,8 @@ assert pillow_says["over twice the limit"].startswith("raises")
 #
 # Three kinds of real photo trip up naive code:
 #
-# - **CMYK JPEGs** (from print workflows): four ink channels, which some services reject and
-#   which a model trained on RGB should not see;
+# - **CMYK JPEGs** (from print workflows): four ink channels instead of red, green and blue,
+#   while the models were trained on RGB;
 # - **transparency** (PNG with an alpha channel, or a palette with a transparent colour): JPEG
 #   cannot store it, so either keep PNG or flatten the image on purpose;
 # - **EXIF rotation**: phones store the pixels as the sensor saw them and a tag saying "rotate
