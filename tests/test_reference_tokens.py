@@ -1,6 +1,7 @@
-"""Unit tests of lesson 3.3's export cells: the image-token calculator, its bad-input errors,
-the API families on every worked example of their docs, the image loader on generated bad
-files, and the exercise checks. (Agreement with the models' own code: test_token_crosscheck.py.)"""
+"""Unit tests of the reference notebook's export cells (notebooks/reference/image-token-rules):
+the image-token calculator, its bad-input errors, the API families on every worked example of
+their docs, and the image loader on generated bad files. (Agreement with the models' own code:
+test_token_crosscheck.py; agreement of lesson 3.5's teaching functions: test_lesson_3_5.py.)"""
 import io
 import math
 import struct
@@ -11,7 +12,7 @@ from PIL import Image
 
 from nbexport import load_exports
 
-NB = "notebooks/3-deep-dive/3-3-tiling-and-token-budgets.ipynb"
+NB = "notebooks/reference/image-token-rules.ipynb"
 m = load_exports(NB)
 
 REQUIRED = ["llava-1.5", "llava-next", "qwen2-vl", "qwen2.5-vl", "internvl", "idefics3", "smolvlm",
@@ -221,96 +222,3 @@ def test_loader_uses_the_displayed_orientation(orientation, size):
     img = m.load_image(memoryview(_encode(SAMPLE, "JPEG", exif=exif.tobytes())))
     assert img.size == size
     assert m.token_report(*img.size)["qwen2-vl"] == m.image_tokens("qwen2-vl", *size)
-
-
-# ------------------------------------------------------------------ exercise checks
-def smart_resize_solution(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    return m.smart_resize(width, height, factor, min_pixels, max_pixels)
-
-
-def smart_resize_half_up(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    if max(width, height) / min(width, height) > 200:
-        raise ValueError
-    w, h = int(width / factor + 0.5) * factor, int(height / factor + 0.5) * factor
-    if w * h > max_pixels or w * h < min_pixels:
-        return m.smart_resize(width, height, factor, min_pixels, max_pixels)
-    return w, h
-
-
-def smart_resize_swapped(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    return m.smart_resize(width, height, factor, min_pixels, max_pixels)[::-1]
-
-
-def smart_resize_no_cap(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    if max(width, height) / min(width, height) > 200:
-        raise ValueError
-    return round(width / factor) * factor, round(height / factor) * factor
-
-
-def smart_resize_no_aspect_check(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    if max(width, height) / min(width, height) > 200:
-        return factor, factor
-    return m.smart_resize(width, height, factor, min_pixels, max_pixels)
-
-
-def not_attempted(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def test_check_smart_resize(capsys):
-    assert m.check_smart_resize(smart_resize_solution) is True
-    assert "✔" in capsys.readouterr().out
-    for wrong, hint in [(smart_resize_half_up, "even neighbour"), (smart_resize_swapped, "(width, height)"),
-                        (smart_resize_no_cap, "beta"), (smart_resize_no_aspect_check, "ValueError")]:
-        assert m.check_smart_resize(wrong) is False
-        assert hint in capsys.readouterr().out
-    assert m.check_smart_resize(not_attempted) is None
-    assert "Not attempted" in capsys.readouterr().out
-    assert m.check_smart_resize(lambda *a, **k: 1 / 0, quiet=True) is False
-    assert capsys.readouterr().out == ""
-
-
-def grid_solution(width, height, max_tiles=12):
-    return m.internvl_grid(width, height, 448, 1, max_tiles)
-
-
-def grid_swapped(width, height, max_tiles=12):
-    return m.internvl_grid(width, height, 448, 1, max_tiles)[::-1]
-
-
-def grid_no_tie_break(width, height, max_tiles=12):
-    grids = sorted(((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1)
-                    if c * r <= max_tiles), key=lambda g: g[0] * g[1])
-    return min(grids, key=lambda g: abs(width / height - g[0] / g[1]))
-
-
-def grid_always_biggest_on_tie(width, height, max_tiles=12):
-    grids = sorted(((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1)
-                    if c * r <= max_tiles), key=lambda g: g[0] * g[1])
-    best, best_diff = None, float("inf")
-    for g in grids:
-        diff = abs(width / height - g[0] / g[1])
-        if diff <= best_diff:
-            best, best_diff = g, diff
-    return best
-
-
-def test_check_internvl_grid(capsys):
-    assert m.check_internvl_grid(grid_solution) is True
-    assert "✔" in capsys.readouterr().out
-    for wrong, hint in [(grid_swapped, "cols go with width"), (grid_no_tie_break, "tie"),
-                        (grid_always_biggest_on_tie, "tie")]:
-        assert m.check_internvl_grid(wrong) is False
-        assert hint in capsys.readouterr().out
-    assert m.check_internvl_grid(not_attempted) is None
-    assert "Not attempted" in capsys.readouterr().out
-
-
-# gathered by tests/test_exercises.py (solution accepted, each wrong answer rejected with a message)
-CHECK_CASES = {
-    "check_smart_resize": {"solution": smart_resize_solution,
-                           "wrong": [smart_resize_half_up, smart_resize_swapped, smart_resize_no_cap,
-                                     smart_resize_no_aspect_check]},
-    "check_internvl_grid": {"solution": grid_solution,
-                            "wrong": [grid_swapped, grid_no_tie_break, grid_always_biggest_on_tie]},
-}

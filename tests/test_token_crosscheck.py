@@ -1,4 +1,4 @@
-"""Cross-check lesson 3.3's ``image_tokens`` against the models' own preprocessing code.
+"""Cross-check the reference notebook's ``image_tokens`` (notebooks/reference/image-token-rules) against the models' own preprocessing code.
 
 Test-only dependency: huggingface ``transformers`` (requirements-dev.txt). Nothing is downloaded:
 every image processor and processor is constructed offline from the released checkpoints'
@@ -21,7 +21,7 @@ Three layers, per open family:
 * Where the model's code rejects a size, the calculator must reject it too (ValueError).
 
 Not checkable offline (skipped with the reason): the API families (OpenAI, Anthropic, Google)
-have no code, only documented formulas (tested in test_lesson_3_3.py on the docs' examples).
+have no code, only documented formulas (tested in test_reference_tokens.py on the docs' examples).
 Partly checked: SmolVLM's processor needs the ``num2words`` package, so its image processor and
 its module-level ``get_image_prompt_string`` (what ``replace_image_token`` calls) are used;
 Pixtral's processor module imports the torchvision image processor for a helper it only uses in
@@ -48,7 +48,7 @@ from transformers import PreTrainedTokenizerFast, ProcessorMixin  # noqa: E402
 
 from nbexport import load_exports  # noqa: E402
 
-NB = "notebooks/3-deep-dive/3-3-tiling-and-token-budgets.ipynb"
+NB = "notebooks/reference/image-token-rules.ipynb"
 calc = load_exports(NB)
 
 N_RANDOM = 1000
@@ -392,7 +392,7 @@ def test_llava_next_unpadding_matches_modeling_code():
 @pytest.mark.parametrize("model", API_FAMILIES)
 def test_api_families_have_no_code(model):
     pytest.skip(f"{model}: no preprocessing code is published; only the vendor's documented formula, "
-                "tested on the docs' worked examples in tests/test_lesson_3_3.py")
+                "tested on the docs' worked examples in tests/test_reference_tokens.py")
 
 
 def test_report_sizes_checked():

@@ -15,41 +15,30 @@
 # ---
 
 # %% [markdown]
-# # 3.3 Tiling and token budgets
+# # Reference: image-token rules of every family
 #
-# How many tokens does *this* image cost in *that* model? The honest answer depends on rules
-# buried in each model's preprocessing code: a fixed resize, a choice among candidate grids, a
-# resize to multiples of 28 pixels, separator tokens between rows. This lesson rebuilds those
-# rules one family at a time, draws the tile grids they cut over the same three pictures, and
-# assembles them into an exact calculator, `image_tokens(model, width, height)`, for sixteen
-# real models and APIs. The course's test suite checks it against the models' own code in
-# huggingface `transformers` on thousands of image sizes.
+# This notebook is the course's reference for one question: how many tokens does *this* image
+# occupy in *that* model? It holds the full calculator, `image_tokens(model, width, height,
+# **options)` and `image_token_details(...)`, for sixteen model ids: the open families' rules are
+# rebuilt from their preprocessing code and checked by the course's tests against huggingface
+# `transformers` on thousands of sizes; the three hosted APIs follow their vendors' published
+# billing formulas, dated, with the parts that are our reading marked as such. Lesson 3.5 teaches
+# four of these rules step by step; this page keeps all of them, their layouts, and an upload box.
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pixels-to-tokens/pixels-to-tokens/blob/main/notebooks/3-deep-dive/3-3-tiling-and-token-budgets.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pixels-to-tokens/pixels-to-tokens/blob/main/student/notebooks/reference/image-token-rules.ipynb)
 #
-# **What you will build**
-# - four tiling strategies, step by step: fixed resize (LLaVA-1.5), AnyRes with unpadding and
-#   newline tokens (LLaVA-NeXT), dynamic tiling with a thumbnail (InternVL), native resolution
-#   with a 2×2 merge (Qwen2-VL); then Idefics3/SmolVLM, Pixtral, PaliGemma/Gemma 3,
-#   Llama 3.2 Vision and the OpenAI, Anthropic and Google billing formulas;
-# - `image_tokens()` and `image_token_details()`, with clear errors for bad input;
-# - tile grids over a portrait, a panorama and an A4 page; token heat-maps over (width, height);
-#   a table of every family at common sizes; the source article's estimator beside exact counts;
-# - an upload box that counts your own image in every family.
+# **What is here**
+# - the calculator's frame, then one rule per family: LLaVA-1.5, LLaVA-NeXT, InternVL, Qwen2-VL
+#   and Qwen2.5-VL, Idefics3, SmolVLM, PaliGemma (224 / 448 / 896), Gemma 3, Pixtral-12B,
+#   Llama 3.2 Vision, and the OpenAI, Anthropic and Google billing formulas;
+# - each family's tile grid over a portrait, a panorama and an A4 page; a table of every family at
+#   common sizes; token heat-maps over (width, height); the source article's estimator beside
+#   exact counts;
+# - an upload box that counts your own image in every family (EXIF rotation, CMYK, transparency,
+#   decompression bombs and non-images handled).
 #
-# **Time to run:** a few seconds on a laptop CPU (see the benchmark table in the book).
-
-# %% [markdown]
-# ## Set-up
-#
-# On Google Colab the next cell installs `jupyterquiz` (for the quiz); elsewhere it does nothing.
-
-# %%
-import subprocess
-import sys
-
-if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "jupyterquiz"], check=True)
+# **Prerequisites:** [lesson 3.5](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/3-deep-dive/3-5-tiling-and-token-budgets.html) (the four strategies); Python.
+# **Time to study:** about 30 minutes. **Time to run:** about 15 s on a laptop CPU.
 
 # %%
 import io
@@ -64,7 +53,7 @@ from PIL import Image
 from skimage import data
 
 SEED = 0
-rng = np.random.default_rng(SEED)  # the lesson is exact arithmetic: no torch, no randomness in results
+rng = np.random.default_rng(SEED)  # exact arithmetic: no torch, no randomness in any count
 T_START = time.perf_counter()
 
 # %% [markdown]
@@ -81,17 +70,21 @@ T_START = time.perf_counter()
 # | **template tokens** | tokens the *chat template* wraps around each image | Qwen's `<\|vision_start\|>`…`<\|vision_end\|>` |
 #
 # Our calculator reports all three and counts their sum: that is what the image occupies in the
-# [context window](../../book/glossary.md#context-window). For the API models the count is what the vendor **bills**, by its documented
-# formula; their internals are not published. Defaults are the released checkpoints'
-# `preprocessor_config.json` values, read in huggingface `transformers`
-# ([Wolf et al., 2020](https://github.com/huggingface/transformers)).
+# [context window](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#context-window).
+# For the open models the count is exact: it follows their preprocessing code, with the released
+# checkpoints' `preprocessor_config.json` values as defaults, read in huggingface `transformers`
+# ([Wolf et al., 2020](https://github.com/huggingface/transformers)) 5.24. For the API models it is
+# what the vendor **bills** by its published formula, as of the vendor's page in November 2026;
+# their internals are not published, Anthropic calls its own formula approximate, and Google's
+# crop step is not published, so those counts are only as exact as the documents.
 #
 # The next cell is the calculator's frame: input checks, a registry that each model family joins
 # as we build it, and the two public functions. It is tagged `export`, like every cell that
 # defines a rule: those cells are plain Python (only `math`), run on their own, and are what the
 # tests compare with the models' own code.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The calculator's frame: input checks, the registry, image_tokens() and image_token_details()
 import math
 import numbers
 
@@ -197,7 +190,7 @@ def _layout(region, tiles, cells, global_view=False):
     return {"region": tuple(float(v) for v in region), "tiles": tiles, "cells": cells, "global_view": global_view}
 
 # %% [markdown]
-# ## Three pictures
+# ### Three pictures
 #
 # Each strategy is drawn over the same three images: a **portrait** photo at a phone camera's
 # 3024 × 4032 (12 MP), a wide **panorama** and an **A4 page** scanned at 150 dpi. They are built
@@ -205,7 +198,8 @@ def _layout(region, tiles, cells, global_view=False):
 # sizes, so nothing is downloaded. Token counts depend only on the size; the pixels are there so
 # that the grids have something to cover.
 
-# %%
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Build the three pictures (scikit-image photos and rendered text; nothing downloaded)
 def make_portrait():
     """A 3024 x 4032 portrait: the astronaut photo, cropped to 3:4 and enlarged."""
     crop = data.astronaut()[:, 64:448]                       # (512, 384, 3): 3:4
@@ -254,7 +248,8 @@ assert pictures["portrait"].size == (3024, 4032) and pictures["A4 page"].size ==
 # padding, the part of a tile that lies outside the picture. Coordinates are the original
 # image's pixels, so every family can be drawn over the same photo.
 
-# %%
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title draw_layout() and draw_family(): draw a family's tiles and token cells over the pictures
 def draw_layout(ax, preview, det, title=None, max_lines=160):
     """Draw ``det["layout"]`` (from image_token_details) over ``preview``, in original pixels."""
     W, H = det["width"], det["height"]
@@ -274,7 +269,7 @@ def draw_layout(ax, preview, det, title=None, max_lines=160):
         nx, ny = cols * lay["cells"][0], rows * lay["cells"][1]
         thin = grid_lines(nx, ny, max(1, nx // max_lines), max(1, ny // max_lines))
         ax.add_collection(LineCollection(thin, colors="white", linewidths=0.3, alpha=0.7))
-    ax.add_collection(LineCollection(grid_lines(cols, rows), colors="orangered", linewidths=2))
+    ax.add_collection(LineCollection(grid_lines(cols, rows), colors="#D55E00", linewidths=2, linestyles="solid"))
     pad = 0.03 * max(W, H)
     ax.set_xlim(min(0, x0) - pad, max(W, x1) + pad)
     ax.set_ylim(max(H, y1) + pad, min(0, y0) - pad)
@@ -297,17 +292,24 @@ def draw_family(model, **options):
     plt.show()
 
 # %% [markdown]
-# ## Strategy 1 — fixed resize: LLaVA-1.5
+# ## The four strategies of lesson 3.5
 #
-# LLaVA-1.5 feeds CLIP ViT-L/14 at 336 px ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)).
-# Its `transformers` processor resizes the **shortest** edge to 336, **centre-crops** 336 × 336
-# and cuts 14-px patches: 24 × 24 = 576 patch features. The encoder also makes a `[CLS]`
-# feature, which the "default" feature strategy drops. Whatever the upload, the model gets 576
-# `<image>` placeholders and, with this processor, sees only the centre square: the panorama
-# loses most of its width. (The original LLaVA-1.5 code instead pads the image to a square with
-# the mean colour before resizing, so nothing is cut off; the count is 576 either way.)
+# ### Fixed resize: LLaVA-1.5
+#
+# LLaVA-1.5 feeds CLIP ViT-L/14 at 336 px ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)),
+# 14-px patches: 24 × 24 = 576 patch features (the encoder's `[CLS]` feature is dropped by the
+# "default" feature strategy). Two preprocessings exist, with the same count:
+#
+# * the **released LLaVA-1.5 code** (`image_aspect_ratio: pad`,
+#   [LLaVA repository](https://github.com/haotian-liu/LLaVA/blob/main/scripts/v1_5/finetune.sh)) **pads** the image to a square
+#   with the mean colour, then resizes it to 336 × 336: nothing is cut off;
+# * the **`transformers` processor** (the `llava-hf` checkpoints) resizes the shortest edge to 336
+#   and **centre-crops** 336 × 336: the panorama loses most of its width.
+#
+# The layout drawn below is the `transformers` one (the crop box); the count is 576 either way.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: llava15_tokens() (open the code to read it)
 def llava15_tokens(width, height, image_size=336, patch=14):
     """LLaVA-1.5: shortest edge -> 336, centre crop 336x336, ViT-L/14 -> 24x24 = 576 tokens."""
     side = image_size // patch                       # 24 patches per side
@@ -327,11 +329,11 @@ for name, img in pictures.items():
     print(f"{name:9s} -> {det['total']} tokens, crop box {tuple(round(v) for v in det['layout']['region'])}")
 assert {image_tokens("llava-1.5", *img.size) for img in pictures.values()} == {576}
 
-# %%
+# %% mystnb={"image": {"alt": "Three photos (a portrait, a wide panorama, an A4 page) with LLaVA-1.5's single 336 px crop box drawn in orange and its 24 by 24 token cells in white; the box covers only the centre square of each picture, the same token count for all three."}}
 draw_family("llava-1.5")
 
 # %% [markdown]
-# ## Strategy 2 — AnyRes, unpadding and newlines: LLaVA-NeXT
+# ### AnyRes, unpadding and newlines: LLaVA-NeXT
 #
 # LLaVA-NeXT (v1.6) keeps more pixels ([Liu et al., 2024](https://llava-vl.github.io/blog/2024-01-30-llava-next/)).
 # It picks one canvas from five candidates (336 × 672, 672 × 336, 672 × 672, 1008 × 336,
@@ -345,7 +347,8 @@ draw_family("llava-1.5")
 # fit-inside resize (capped at the original pixel count, so enlarging earns nothing), and among
 # equals the one that wastes the least area.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: select_best_resolution() and llava_next_tokens() (open the code to read it)
 LLAVA_NEXT_PINPOINTS = ((336, 672), (672, 336), (672, 672), (1008, 336), (336, 1008))  # (h, w)
 
 
@@ -420,22 +423,23 @@ assert det["total"] == sum(det["breakdown"].values())
 print("2048 x 2048 ->", image_tokens("llava-next", 2048, 2048), "tokens (576 + 48 x 48 + 48 newlines)")
 assert image_tokens("llava-next", 2048, 2048) == 576 + 48 * 48 + 48
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures with LLaVA-NeXT's chosen canvas of 336 px tiles in orange, token cells in white and hatched padding; the panorama gets the widest canvas and most of its canvas is padding."}}
 draw_family("llava-next")
 
 # %% [markdown]
-# ## Strategy 3 — dynamic tiling with a thumbnail: InternVL
+# ### Dynamic tiling with a thumbnail: InternVL
 #
 # InternVL ([Chen et al., 2024](https://arxiv.org/abs/2404.16821)) allows any grid of
 # 448 px tiles with 1 to 12 tiles (1 × 1, 1 × 2, …, 3 × 4, …, 12 × 1). It picks the grid whose
 # aspect ratio is **closest** to the image's. When two grids are equally close (1 × 1 and 2 × 2
 # for a square), it takes the larger one as long as the image has more than half the pixels of
 # those tiles. The image is then **stretched** to the grid (no padding), cut into tiles, and a
-# 448 px **[thumbnail](../../book/glossary.md#thumbnail-global-image)** of the whole image joins whenever there are two or more tiles. Each tile
-# becomes 32 × 32 patches, folded by [pixel shuffle](../../book/glossary.md#pixel-shuffle) into 16 × 16 = 256 tokens, wrapped in
+# 448 px **[thumbnail](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#thumbnail-global-image)** of the whole image joins whenever there are two or more tiles. Each tile
+# becomes 32 × 32 patches, folded by [pixel shuffle](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#pixel-shuffle) into 16 × 16 = 256 tokens, wrapped in
 # `<img>` … `</img>`.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: internvl_grid() and internvl_tokens() (open the code to read it)
 def internvl_grid(width, height, tile=448, min_tiles=1, max_tiles=12):
     """InternVL's grid (cols, rows): aspect ratio closest to the image's; ties go to the larger
     grid while the image has more than half the pixels of its tiles."""
@@ -486,11 +490,11 @@ assert image_token_details("internvl", 400, 300)["grid"] == (4, 3)
 for cap in (12, 6, 1):
     print(f"max_tiles={cap:2d}: 400 x 300 -> {image_tokens('internvl', 400, 300, max_tiles=cap):,} tokens")
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures with InternVL's grid of 448 px tiles in orange; the grid follows each picture's aspect ratio, with more tiles along the long side."}}
 draw_family("internvl")
 
 # %% [markdown]
-# ## Strategy 4 — native resolution with a 2×2 merge: Qwen2-VL
+# ### Native resolution with a 2×2 merge: Qwen2-VL
 #
 # Qwen2-VL ([Wang et al., 2024](https://arxiv.org/abs/2409.12191)) does not tile. Its
 # `smart_resize` rounds each side to a multiple of 28 px (a 14 px patch × a 2 × 2 merge) and
@@ -501,7 +505,8 @@ draw_family("internvl")
 # `round` sends halves to the even neighbour (42 / 28 = 1.5 rounds to 2, 70 / 28 = 2.5 also to 2):
 # we keep it, because the model's code does.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: smart_resize() and qwen2_vl_tokens() (open the code to read it)
 def smart_resize(width, height, factor=28, min_pixels=56 * 56, max_pixels=28 * 28 * 1280):
     """Qwen2-VL's resize: both sides multiples of ``factor``, area within [min_pixels, max_pixels].
 
@@ -562,14 +567,16 @@ try:
 except ValueError as err:
     print("8000 x 30 rejected:", err)
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures covered by Qwen2-VL's token cells (one per 28 by 28 pixels after resizing) in white, with no tiles; the number of cells grows with each picture's area."}}
 draw_family("qwen2-vl", max_pixels=1003520)
 
 # %% [markdown]
 # The figure uses `max_pixels=1003520` so that the token cells stay visible; with the released
 # cap the portrait is cut into 108 × 144 cells.
 #
-# ## Idefics3 and SmolVLM — fixed tiles after a resize
+# ## More open families
+#
+# ### Idefics3 and SmolVLM: fixed tiles after a resize
 #
 # Idefics3 ([Laurençon et al., 2024](https://arxiv.org/abs/2408.12637)) and SmolVLM
 # ([Marafioti et al., 2025](https://arxiv.org/abs/2504.05299)) first resize the longest edge to a
@@ -581,7 +588,8 @@ draw_family("qwen2-vl", max_pixels=1003520)
 # result to the next even number, so 1456 × 365 becomes 1456 × 366 and needs a second row of
 # tiles for its last 2 pixels.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: idefics3_resize() and idefics3_tokens() (open the code to read it)
 def idefics3_resize(width, height, longest_edge, tile, max_size=4096):
     """Idefics3's two resizes: longest edge -> ``longest_edge`` (up or down; other side made even),
     then each side up to a multiple of ``tile``. Returns (w, h) of the image that is split."""
@@ -648,23 +656,24 @@ for model in ("idefics3", "smolvlm"):
 assert image_token_details("idefics3", 1456, 364)["grid"] == (4, 1)
 assert image_token_details("idefics3", 1456, 365)["grid"] == (4, 2)
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures with Idefics3's tiles of 364 px in orange after its resize; the grid keeps the aspect ratio and rounds each side up to whole tiles."}}
 draw_family("idefics3")
 
 # %% [markdown]
-# ## PaliGemma and Gemma 3 — squash to a square
+# ### PaliGemma and Gemma 3: squash to a square
 #
 # PaliGemma ([Beyer et al., 2024](https://arxiv.org/abs/2407.07726)) and Gemma 3
 # ([Gemma Team, 2025](https://arxiv.org/abs/2503.19786)) resize every image to one square,
 # ignoring its aspect ratio. PaliGemma comes in 224, 448 and 896 px versions (SigLIP/14: 256,
 # 1,024 and 4,096 `<image>` tokens). Gemma 3 encodes 896 px and average-pools the 64 × 64
-# patches to 16 × 16 = 256 [soft tokens](../../book/glossary.md#soft-token), written as
+# patches to 16 × 16 = 256 [soft tokens](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#soft-token), written as
 # `"\n\n<start_of_image>"` + 256 × `<image_soft_token>` + `"<end_of_image>\n\n"`
 # (`"\n\n"` is one token in Gemma's vocabulary). Gemma 3 can add **pan & scan** crops for
 # elongated images; that option also inserts an English sentence whose length depends on the
 # tokenizer, which the count leaves out and the details say so.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rules: paligemma_tokens(), gemma3_pan_and_scan_crops(), gemma3_tokens() (open the code to read them)
 def paligemma_tokens(width, height, image_size=224, patch=14):
     """PaliGemma: resize (squash) to image_size^2, SigLIP/14 -> (image_size/14)^2 <image> tokens.
     BOS and the "\\n" after the prompt belong to the text, not the image (not counted)."""
@@ -722,7 +731,7 @@ det = image_token_details("gemma3", *pictures["panorama"].size, pan_and_scan=Tru
 print(f"gemma3 + pan & scan, panorama: {det['crops']} crops -> {det['total']:,} tokens; not counted: {det['uncounted']}")
 
 # %% [markdown]
-# ## Pixtral — native resolution with row breaks
+# ### Pixtral: native resolution with row breaks
 #
 # Pixtral-12B ([Agrawal et al., 2024](https://arxiv.org/abs/2410.07073)) shrinks an image only if
 # its longest side exceeds 1024 px, then gives one `[IMG]` token per 16 × 16 patch (partial
@@ -731,7 +740,8 @@ print(f"gemma3 + pan & scan, panorama: {det['crops']} crops -> {det['total']:,} 
 # Mistral's own `mistral_common` package rounds, which changes the count for a small share of
 # large images (measured below): the option `rounding="round"` follows it.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: pixtral_tokens() (open the code to read it)
 def pixtral_tokens(width, height, longest_edge=1024, patch=16, rounding="floor"):
     """Pixtral-12B: fit within longest_edge (down only), one token per 16x16 patch,
     [IMG_BREAK] after each row, the last one replaced by [IMG_END]."""
@@ -776,11 +786,11 @@ print(f"random sizes with a side over 1024 px: {differ} of {len(large):,} ({diff
       "get a different count under the two roundings")
 assert 0 < differ < len(large) / 10
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures covered by Pixtral's 16 px token cells after fitting the longest side into 1024 px; one row break per row of cells."}}
 draw_family("pixtral-12b")
 
 # %% [markdown]
-# ## Llama 3.2 Vision — tiles that never enter the sequence
+# ### Llama 3.2 Vision: tiles that never enter the sequence
 #
 # Llama 3.2 Vision ([Grattafiori et al., 2024](https://arxiv.org/abs/2407.21783)) puts a single
 # `<|image|>` token in the text. The picture is resized into a canvas of up to four 560 px
@@ -789,7 +799,8 @@ draw_family("pixtral-12b")
 # through **cross-attention** layers. They cost compute and memory, but no context positions.
 # `image_tokens` returns the text token; the details give the vision positions.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rule: mllama_canvas() and mllama_tokens() (open the code to read it)
 def mllama_canvas(width, height, tile=560, max_tiles=4):
     """Mllama's canvas (w, h): the smallest upscale if any canvas can hold the image enlarged,
     else the largest downscale; ties -> the smallest area."""
@@ -833,25 +844,40 @@ for name, img in pictures.items():
           f"{det['vision_positions']:,} vision positions ({det['vision_positions_padded']:,} after padding to 4 tiles)")
 
 # %% [markdown]
-# ## The API formulas
+# ## The API formulas, dated
 #
-# The hosted models publish billing rules, not code:
+# The hosted models publish billing rules, not code. Each rule below is **as of the vendor's page,
+# read in November 2026**, and named per model; vendors change these rules (Anthropic's changed).
 #
-# * **OpenAI GPT-4o** ([OpenAI, "Images and vision"](https://platform.openai.com/docs/guides/images-vision)):
+# * **OpenAI**, tile models (GPT-4o, GPT-4.1, GPT-4.5, GPT-4-turbo; other tile models keep the
+#   rule with other prices) ([OpenAI, "Images and vision"](https://platform.openai.com/docs/guides/images-vision)):
 #   `detail="low"` costs 85 tokens. `detail="high"` fits the image into 2048 × 2048, shrinks it so
 #   the short side is 768 px, and bills 85 + 170 per 512 px tile. Two readings are ours, the
-#   same as in lesson 2.3: the 768 step only shrinks (read literally, it would enlarge a
+#   same as in lesson 2.4: the 768 step only shrinks (read literally, it would enlarge a
 #   512 × 512 image to 768 × 768 and bill 765 instead of 255), and sizes are floored to whole
-#   pixels (the docs do not say).
+#   pixels (the page does not say). OpenAI's patch models (GPT-4.1-mini and -nano, o4-mini) bill
+#   32 px patches instead; they are not in the calculator.
 # * **Anthropic Claude** ([Anthropic, "Vision"](https://docs.anthropic.com/en/docs/build-with-claude/vision)):
-#   tokens ≈ width × height / 750, after shrinking images whose long edge exceeds 1568 px or that
-#   exceed about 1,600 tokens. The docs call it an approximation. Newer docs describe 28 px
-#   patches instead (`method="patch28"`, at most 1,568 patches).
+#   two rules. The **older** page (the Claude 3 and Claude 4 era) gave tokens ≈ width × height / 750
+#   after shrinking images whose long edge exceeds 1568 px or that exceed about 1,600 tokens, and
+#   called it an approximation: that is the calculator's default, `method="pixels/750"`. The
+#   **current** page counts ⌈width / 28⌉ × ⌈height / 28⌉ visual tokens after a resize to the model's
+#   native resolution: `method="patch28"` models the cap of 1,568 px and 1,568 tokens given for
+#   earlier models (the resize rounding is our reading). The newest models (Opus 4.7 and later)
+#   allow more, about 2,576 px and 4,784 tokens by third-party summaries we could not check
+#   against the page; the calculator does not model them, and for large images (an A4 scan) they
+#   count far more than either rule here.
 # * **Google Gemini 2.x** ([Google, "Understand and count tokens"](https://ai.google.dev/gemini-api/docs/tokens)):
-#   258 tokens if both sides are at most 384 px, otherwise 258 per 768 × 768 tile. Google does
-#   not publish its crop-and-scale step, so odd shapes may differ.
+#   the page says 258 tokens if both sides are at most 384 px, and that larger images are
+#   "cropped and scaled as needed into tiles of 768 × 768", 258 tokens each. The calculator's
+#   258 × ⌈W / 768⌉ × ⌈H / 768⌉ is **our reading**, not a published rule: Google does not publish
+#   the crop-and-scale step, and public reports disagree (a flat 258 per image on gemini-2.5-pro
+#   at several sizes; Vertex's older text ties the tile size to the short side). Gemini 3 replaces
+#   it with `media_resolution` budgets per image (low, medium, high, ultra-high). Only the
+#   ≤ 384 px case is asserted below.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The rules: gpt4o_tokens(), claude_tokens(), gemini2_tokens() (open the code to read them)
 def gpt4o_tokens(width, height, detail="high", base=85, per_tile=170):
     """OpenAI tile models (GPT-4o): low = 85; high = 85 + 170 per 512 px tile after fitting into
     2048x2048 and then shrinking the short side to 768."""
@@ -861,7 +887,7 @@ def gpt4o_tokens(width, height, detail="high", base=85, per_tile=170):
     w, h = width, height
     if max(w, h) > 2048:                     # fit into 2048x2048; rounding unspecified -> floor
         w, h = max(1, w * 2048 // max(width, height)), max(1, h * 2048 // max(width, height))
-    if min(w, h) > 768:                      # "shortest side 768" read as downscale only (as in lesson 2.3)
+    if min(w, h) > 768:                      # "shortest side 768" read as downscale only (as in lesson 2.4)
         short = min(w, h)
         w, h = max(1, w * 768 // short), max(1, h * 768 // short)
     cols, rows = math.ceil(w / 512), math.ceil(h / 512)
@@ -918,7 +944,8 @@ register_model("claude", claude_tokens, "Anthropic Claude (billed, approximate)"
 register_model("gemini-2", gemini2_tokens, "Google Gemini 2.x (billed)")
 
 # %% [markdown]
-# Every worked example in those docs, recomputed:
+# Every worked example on those pages, recomputed (the Gemini example is the documented
+# ≤ 384 px case; Claude's are the older page's approximate figures):
 
 # %%
 doc_examples = [("gpt-4o", 1024, 1024, {}, 765), ("gpt-4o", 2048, 4096, {}, 1105),
@@ -929,7 +956,7 @@ for model, w, h, opts, doc in doc_examples:
     print(f"{model:8s} {w:4d} x {h:4d} {opts or ''}: {got:5,d} (docs: {doc:,})")
     assert got == doc
 
-# %%
+# %% mystnb={"image": {"alt": "The three pictures with GPT-4o's 512 px billing tiles in orange after its two resizes; the panorama and the page get more tiles than the portrait."}}
 draw_family("gpt-4o")
 
 # %% [markdown]
@@ -978,7 +1005,7 @@ assert len(table) == 16  # the "sixteen ids" of the introduction
 # The spread at one size is the lesson: the same 1920 × 1080 screenshot costs from 85 to
 # several thousand tokens depending on the family and its settings (see the printed table).
 #
-# ## Tokens over (width, height)
+# ### Tokens over (width, height)
 #
 # The heat-maps show each family's cost for every size from 64 to 4096 px in steps of 64, on a
 # shared logarithmic colour scale. Fixed-resize models are flat; tiling models show steps where a
@@ -996,12 +1023,13 @@ for model in heat_models:
 print(f"{len(heat_models) * sides.size ** 2:,} sizes priced in {time.process_time() - t0:.1f} s CPU")
 assert grids["llava-1.5"].min() == grids["llava-1.5"].max() == 576
 
-# %%
+# %% mystnb={"image": {"alt": "Thirteen heat-maps, one per family, of tokens per image over width and height from 64 to 4096 pixels on a shared logarithmic viridis scale; fixed-resize families are flat, tiling families step where the grid changes, native-resolution families grow with area up to their cap."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Draw the heat-maps
 fig, axes = plt.subplots(4, 4, figsize=(12, 12), constrained_layout=True)
 norm = colors.LogNorm(vmin=50, vmax=max(g.max() for g in grids.values()))
 for ax, model in zip(axes.flat, heat_models):
     im = ax.imshow(grids[model], origin="lower", extent=(32, 4128, 32, 4128), norm=norm, cmap="viridis")
-    label = "llama-3.2 (vision pos.)" if model == "llama-3.2-vision" else model
+    label = {"llama-3.2-vision": "llama-3.2 (vision pos.)", "gemini-2": "gemini-2 (a reading)"}.get(model, model)
     ax.set_title(f"{label}: {grids[model].min():,}–{grids[model].max():,}", fontsize=8)
     ax.set_xlabel("width (px)", fontsize=8)
     ax.set_ylabel("height (px)", fontsize=8)
@@ -1053,7 +1081,8 @@ assert article_estimate(1024, 768, False) > article_estimate(1024, 768, True) > 
 # images to RGB (transparency over white), and applies the EXIF orientation tag, so a phone
 # photo stored sideways is counted the way you see it.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title load_image() and token_report(): a defensive loader for uploaded files
 def load_image(data, max_pixels=50_000_000):
     """Decode uploaded image bytes into an upright RGB ``PIL.Image``.
 
@@ -1113,13 +1142,20 @@ def token_report(width, height):
 # file built in memory: the portrait saved as a JPEG stored **sideways** with an EXIF tag that
 # says "rotate 90° to display". The stored size is landscape; the counts use the upright portrait.
 
-# %%
-def show_report(image, title):
-    """Print every family's tokens for ``image`` and draw four layouts over it."""
+# %% mystnb={"image": {"alt": "A phone portrait with four families' layouts drawn over it: LLaVA-NeXT's canvas of 336 px tiles, InternVL's 448 px tiles, Qwen2-VL's 28 px token cells and GPT-4o's 512 px billing tiles."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title report_text() and report_figure(), then the sample upload: a phone portrait stored sideways with an EXIF rotation tag
+def report_text(image, title):
+    """Every family's tokens for ``image`` as lines of text."""
     w, h = image.size
-    print(f"{title}: {w} x {h} px (as displayed)")
+    lines = [f"{title}: {w} x {h} px (as displayed)"]
     for model, total in token_report(w, h).items():
-        print(f"  {model:18s} {total:,}" if isinstance(total, int) else f"  {model:18s} {total}")
+        lines.append(f"  {model:18s} {total:,}" if isinstance(total, int) else f"  {model:18s} {total}")
+    return "\n".join(lines)
+
+
+def report_figure(image, title):
+    """Four families' layouts drawn over ``image`` (a matplotlib figure)."""
+    w, h = image.size
     preview = image.copy()
     preview.thumbnail((600, 600))
     fig, axes = plt.subplots(1, 4, figsize=(14, 4))
@@ -1133,7 +1169,7 @@ def show_report(image, title):
     axes[2].set_title(axes[2].get_title() + " (max_pixels=1003520)", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
-    plt.show()
+    return fig
 
 
 def sideways_jpeg(image):
@@ -1150,12 +1186,15 @@ stored = Image.open(io.BytesIO(sample_bytes)).size
 upright = load_image(sample_bytes)
 print(f"stored {stored[0]} x {stored[1]}, displayed {upright.width} x {upright.height}")
 assert upright.size == (1512, 2016) and stored == (2016, 1512)
-show_report(upright, "sample upload (EXIF-rotated phone portrait)")
+print(report_text(upright, "sample upload (EXIF-rotated phone portrait)"))
+report_figure(upright, "sample upload (EXIF-rotated phone portrait)")
+plt.show()
 
 # %% [markdown]
 # And the loader's answers to files that should not get through:
 
-# %%
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Build the bad files: a bomb's header, a truncated JPEG, CMYK and others; run them through load_image()
 def png_header_only(width, height):
     """A tiny PNG whose header claims ``width`` x ``height`` (a decompression bomb's calling card)."""
     import struct
@@ -1190,257 +1229,61 @@ for label, blob in tests.items():
         print(message if len(message) <= 150 else message[:147] + "...")
 
 # %% [markdown]
-# The widget below runs the same code on your file. On the static website it shows only the
-# button; the report above is its output for the sample.
+# The upload box below runs the same code on your file: the table appears under the button and
+# the four layouts as a picture. On the static website it shows only the controls; the report
+# above is its output for the sample.
 
-# %%
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The upload box (run it; no need to read it)
+import html
+
 import ipywidgets as widgets
-from IPython.display import clear_output, display
+from IPython.display import display
 
 upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload image")
-output = widgets.Output()
+report_box = widgets.HTML(value="<i>No file yet.</i>")
+layout_box = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+
+
+def uploaded_files(value):
+    """(name, bytes) of each uploaded file; ipywidgets 8 gives a tuple of dicts, 7 a dict by name."""
+    items = value.values() if isinstance(value, dict) else value
+    for item in items:
+        yield item.get("name") or item.get("metadata", {}).get("name", "upload"), item["content"]
 
 
 def on_upload(change):
-    """Load the uploaded file and show its token report, or say why it was refused."""
-    with output:
-        clear_output()
-        files = change["new"]
-        if not files:
-            return
-        item = files[0]
+    """Load the uploaded file and show its token report and layouts, or say why it was refused."""
+    for name, content in uploaded_files(change["new"]):
         try:
-            show_report(load_image(item["content"]), item["name"])
+            image = load_image(content)
         except (TypeError, ValueError) as err:
-            print(f"Could not use {item['name']!r}: {err}")
+            report_box.value = f"<pre>Could not use {html.escape(repr(name))}: {html.escape(str(err))}</pre>"
+            layout_box.value = b""
+            return
+        report_box.value = f"<pre>{html.escape(report_text(image, name))}</pre>"
+        fig = report_figure(image, name)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=80)
+        plt.close(fig)
+        layout_box.value = buf.getvalue()
 
 
 upload.observe(on_upload, names="value")
-display(widgets.VBox([upload, output]))
+display(widgets.VBox([upload, report_box, layout_box]))
 
 # %% [markdown]
-# ## Quiz
+# ### Summary
 #
-# The answers are computed by the calculator above, so they stay right if a rule changes. (On
-# the site the quiz's code, which holds the answers, is folded away.)
-
-# %% tags=["hide-input"]
-from jupyterquiz import display_quiz
-
-g_low, g_high = image_tokens("gpt-4o", 2048, 2048, detail="low"), image_tokens("gpt-4o", 2048, 2048)
-q_2048 = image_tokens("qwen2-vl", 2048, 2048)
-quiz = [
-    {"question": "A model card says the model 'supports images up to 2048 px'. A chat with ten such "
-                 f"images overflows the context. On Qwen2-VL's released settings one 2048 × 2048 image is "
-                 f"{q_2048:,} tokens. What is the fix that keeps the images?",
-     "type": "multiple_choice",
-     "answers": [
-         {"answer": "Count tokens before sending; downscale, crop or lower max_pixels / max_tiles", "correct": True,
-          "feedback": "Yes: '2048 px' is an input limit, not a token budget. Count first, then cap."},
-         {"answer": "Nothing: 2048 px is within the supported size", "correct": False,
-          "feedback": "Supported means accepted, not cheap: each image still costs thousands of tokens."},
-         {"answer": "Convert the images to grayscale", "correct": False,
-          "feedback": "Channels do not change the token count; only the size after resizing does."}]},
-    {"question": "In InternVL, how do a 448 × 1792 strip and a 1792 × 448 strip compare?",
-     "type": "multiple_choice",
-     "answers": [
-         {"answer": f"Same cost: {image_tokens('internvl', 448, 1792):,} tokens each", "correct": True,
-          "feedback": "The grid is chosen from the aspect ratio alone (1 × 4 vs 4 × 1), never from content."},
-         {"answer": "The wide one costs more, panoramas get more tiles", "correct": False,
-          "feedback": "The rule is symmetric in width and height."},
-         {"answer": "The tall one costs more, because of newline tokens", "correct": False,
-          "feedback": "That happens in LLaVA-NeXT (one newline per feature row), not in InternVL."}]},
-    {"question": f"GPT-4o bills a 2048 × 2048 image at {g_high} tokens in high detail. How many in low detail?",
-     "type": "numeric",
-     "answers": [
-         {"type": "value", "value": g_low, "correct": True,
-          "feedback": "Right: low detail is a flat 85, whatever the size."},
-         {"type": "value", "value": 1024, "correct": False,
-          "feedback": "That is the source article's (448/14)² guess; OpenAI bills 85."},
-         {"type": "default", "feedback": "Low detail does not depend on the size at all."}]},
-]
-display_quiz(quiz)
-
-# %% [markdown]
-# ## Exercises
-#
-# ### Exercise 3.6: Qwen's smart_resize
-#
-# Write `smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=12845056)`
-# returning the resized `(width, height)`: both sides multiples of `factor`, the area within
-# `[min_pixels, max_pixels]`, the aspect ratio kept as closely as possible, exactly as Qwen2-VL
-# does it. Raise `ValueError` when the long side is more than 200 times the short side.
-#
-# <details><summary>Hint</summary>
-#
-# Round each side to the nearest multiple of `factor` with Python's `round` (halves go to the
-# even neighbour). If the area is too large, divide both sides by
-# `beta = sqrt(width * height / max_pixels)` and round *down* to a multiple of `factor` (never
-# below `factor`); if it is too small, multiply by `beta = sqrt(min_pixels / (width * height))`
-# and round *up*.
-#
-# </details>
-
-# %% nbgrader={"grade": false, "grade_id": "ex3-3-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-def smart_resize_exercise(width, height, factor=28, min_pixels=3136, max_pixels=12845056):
-    """Qwen2-VL's resize: (width, height) -> (new_width, new_height), multiples of ``factor``."""
-    ### BEGIN SOLUTION
-    if max(width, height) / min(width, height) > 200:
-        raise ValueError("aspect ratio over 200")
-    w, h = round(width / factor) * factor, round(height / factor) * factor
-    if w * h > max_pixels:
-        beta = math.sqrt(width * height / max_pixels)
-        w = max(factor, math.floor(width / beta / factor) * factor)
-        h = max(factor, math.floor(height / beta / factor) * factor)
-    elif w * h < min_pixels:
-        beta = math.sqrt(min_pixels / (width * height))
-        w = math.ceil(width * beta / factor) * factor
-        h = math.ceil(height * beta / factor) * factor
-    return w, h
-    ### END SOLUTION
-
-
-# %% tags=["export"]
-def check_smart_resize(fn, quiet=False):
-    """Self-check for Exercise 3.6.
-
-    In:  ``fn(width, height, factor=28, min_pixels=3136, max_pixels=12845056) -> (w, h)``.
-    Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
-    """
-    say = (lambda *a: None) if quiet else print
-    cases = [((640, 480), {}, "a plain photo"), ((42, 70), {}, "halves: 1.5 and 2.5 both round to 2"),
-             ((30, 30), {}, "too small: scale up to min_pixels"), ((6, 1000), {}, "a thin strip"),
-             ((8000, 6000), {}, "too large: scale down to max_pixels"),
-             ((1920, 1080), {"max_pixels": 1003520}, "a smaller max_pixels"),
-             ((1000, 1000), {"factor": 32}, "another factor"), ((5000, 27), {}, "an aspect ratio near 185")]
-    for (w, h), kw, what in cases:
-        call = f"({w}, {h}{''.join(f', {k}={v}' for k, v in kw.items())})"
-        want = smart_resize(w, h, **{"factor": 28, "min_pixels": 3136, "max_pixels": 12845056, **kw})
-        try:
-            got = fn(w, h, **kw)
-        except NotImplementedError:
-            say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
-            return None
-        except Exception as err:  # noqa: BLE001 - learner errors are feedback
-            say(f"✘ {call} ({what}) raised {type(err).__name__}: {err}")
-            return False
-        if tuple(got) != want:
-            if tuple(got) == want[::-1]:
-                hint = "Hint: return (width, height), in that order."
-            elif "halves" in what:
-                hint = "Hint: use Python's round(), which sends halves to the even neighbour."
-            else:
-                hint = "Hint: scale by beta only when the rounded area leaves [min_pixels, max_pixels]."
-            say(f"✘ {call} ({what}) returned {got!r}, expected {want}. {hint}")
-            return False
-    try:
-        fn(8000, 30)
-        say("✘ (8000, 30) should raise ValueError: its aspect ratio is over 200, and Qwen2-VL refuses it.")
-        return False
-    except NotImplementedError:
-        say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
-        return None
-    except ValueError:
-        pass
-    except Exception as err:  # noqa: BLE001
-        say(f"✘ (8000, 30) raised {type(err).__name__}, expected ValueError (aspect ratio over 200).")
-        return False
-    say("✔ Correct: your smart_resize matches Qwen2-VL's on every case.")
-    return True
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex3-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_smart_resize(smart_resize_exercise)
-### BEGIN HIDDEN TESTS
-assert check_smart_resize(smart_resize_exercise, quiet=True) is True
-### END HIDDEN TESTS
-
-# %% [markdown]
-# ### Exercise 3.7: InternVL's grid choice
-#
-# Write `internvl_grid_exercise(width, height, max_tiles=12)` returning the `(cols, rows)` grid
-# InternVL picks: among all grids with 1 to `max_tiles` tiles, the one whose `cols / rows` is
-# closest to `width / height`. Visit grids in order of tile count (ties in count: by `cols`, then
-# `rows`); when a later grid is exactly as close as the best so far, switch to it if
-# `width * height > 0.5 * 448 * 448 * cols * rows`.
-#
-# <details><summary>Hint</summary>
-#
-# `sorted(((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1) if c * r <= max_tiles), key=lambda g: g[0] * g[1])`
-# lists the grids in the right order. Keep the best grid and its distance `abs(width / height - c / r)`.
-#
-# </details>
-
-# %% nbgrader={"grade": false, "grade_id": "ex3-3-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-def internvl_grid_exercise(width, height, max_tiles=12):
-    """InternVL's tile grid for a ``width`` x ``height`` image: (cols, rows)."""
-    ### BEGIN SOLUTION
-    grids = sorted(((c, r) for c in range(1, max_tiles + 1) for r in range(1, max_tiles + 1)
-                    if c * r <= max_tiles), key=lambda g: g[0] * g[1])
-    best, best_diff = (1, 1), float("inf")
-    for c, r in grids:
-        diff = abs(width / height - c / r)
-        if diff < best_diff:
-            best, best_diff = (c, r), diff
-        elif diff == best_diff and width * height > 0.5 * 448 * 448 * c * r:
-            best = (c, r)
-    return best
-    ### END SOLUTION
-
-
-# %% tags=["export"]
-def check_internvl_grid(fn, quiet=False):
-    """Self-check for Exercise 3.7.
-
-    In:  ``fn(width, height, max_tiles=12) -> (cols, rows)``.
-    Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
-    """
-    say = (lambda *a: None) if quiet else print
-    cases = [((1792, 448), {}, "a wide strip"), ((448, 1792), {}, "a tall strip"), ((400, 300), {}, "a small 4:3 photo"),
-             ((700, 700), {}, "a square that earns the 2 x 2 tie-break"), ((1000, 1000), {}, "a square that earns the 3 x 3 tie-break"), ((300, 300), {}, "a small square"),
-             ((2000, 600), {}, "a wide photo"), ((3000, 1000), {"max_tiles": 6}, "max_tiles=6"),
-             ((1024, 768), {"max_tiles": 1}, "max_tiles=1")]
-    for (w, h), kw, what in cases:
-        want = internvl_grid(w, h, 448, 1, kw.get("max_tiles", 12))
-        call = f"({w}, {h}{''.join(f', {k}={v}' for k, v in kw.items())})"
-        try:
-            got = fn(w, h, **kw)
-        except NotImplementedError:
-            say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
-            return None
-        except Exception as err:  # noqa: BLE001 - learner errors are feedback
-            say(f"✘ {call} ({what}) raised {type(err).__name__}: {err}")
-            return False
-        if tuple(got) != want:
-            if tuple(got) == want[::-1]:
-                hint = "Hint: cols go with width: compare width / height with cols / rows, return (cols, rows)."
-            elif "tie" in what or "square" in what:
-                hint = "Hint: on an exact tie, switch to the later grid while width*height > 0.5*448*448*cols*rows."
-            else:
-                hint = "Hint: visit every grid with at most max_tiles tiles, smallest tile count first."
-            say(f"✘ {call} ({what}) returned {got!r}, expected {want}. {hint}")
-            return False
-    say("✔ Correct: your grid choice matches InternVL's on every case.")
-    return True
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex3-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_internvl_grid(internvl_grid_exercise)
-### BEGIN HIDDEN TESTS
-assert check_internvl_grid(internvl_grid_exercise, quiet=True) is True
-### END HIDDEN TESTS
-
-# %% [markdown]
-# ## Summary
-#
-# * Four ways to feed a picture to a fixed-size encoder: squash or crop it to one square
-#   (LLaVA-1.5, PaliGemma, Gemma 3), fit it into a canvas chosen from a short list and pad it
-#   (LLaVA-NeXT, which then drops the padded features, and Llama 3.2 Vision), stretch it onto the grid with the closest aspect ratio
-#   (InternVL, Idefics3, SmolVLM), or keep its own resolution (Qwen2-VL, Pixtral).
+# * Five ways to feed a picture to a fixed-size encoder: squash or crop it to one square
+#   (LLaVA-1.5, PaliGemma, Gemma 3); fit it into a canvas chosen from a short list and pad it
+#   (LLaVA-NeXT, which then drops the padded features, and Llama 3.2 Vision); stretch it onto the
+#   grid with the closest aspect ratio (InternVL); keep its aspect ratio and round each side up to
+#   whole tiles (Idefics3, SmolVLM); or keep its own resolution (Qwen2-VL, Pixtral).
 # * The token count is fixed by the size after those rules, plus separators: never by content.
 # * Defaults are settings: Qwen's `max_pixels`, InternVL's `max_tiles`, GPT-4o's `detail` move the
 #   cost by an order of magnitude. Count before you send.
 
 # %%
 elapsed = time.perf_counter() - T_START
-print(f"lesson body ran in {elapsed:.1f} s wall")
+print(f"notebook body ran in {elapsed:.1f} s wall")
