@@ -21,8 +21,8 @@
 # vision-language model has to turn a photo into such a sequence too. This lesson follows one
 # real photo through the first step every ViT-style model takes: cut the image into a grid of
 # small square patches, flatten each patch into a list of numbers, and map each list to one
-# vector. By the end you can predict how many tokens any image becomes, and why resolution is
-# the knob that sets the price.
+# vector. By the end you can predict how many tokens any image becomes, and why resolution
+# sets the price.
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pixels-to-tokens/pixels-to-tokens/blob/main/student/notebooks/1-surface/1-1-images-become-tokens.ipynb)
 #
@@ -45,12 +45,15 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "jupyterquiz"], check=True)
 
 # %%
+import time
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from PIL import Image
 from skimage import data
 
+START = time.perf_counter()
 SEED = 0
 torch.manual_seed(SEED)
 rng = np.random.default_rng(SEED)
@@ -188,9 +191,8 @@ print(patches_toy)
 assert patches_toy.tolist() == [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
 
 # %% [markdown]
-# Row 0 is the top-left square, row 1 the top-right one, then the bottom row of squares: the
-# patches come out in reading order. That is all of `patchify`; the function below does the
-# same with *C* channels, any *P*, and a check that names a channels-last tensor.
+# Row 0 is the top-left square, row 1 the top-right one, then the bottom row: reading order.
+# That is all of `patchify`; the function below does the same for *C* channels and any *P*.
 
 # %% tags=["export"]
 def patchify(image, patch):
@@ -226,10 +228,19 @@ assert torch.equal(patches336[1], x336[:, 0:14, 14:28].permute(1, 2, 0).flatten(
 
 # %% [markdown]
 # The second check says patch 1 holds exactly the pixels of the square at rows 0–13, columns
-# 14–27. Each square below becomes one token; the strip after it shows the first twelve
+# 14–27. And the most common mistake, the photo straight from numpy (channels last), is named:
+
+# %%
+try:
+    patchify(torch.from_numpy(photo), 16)  # (512, 512, 3): channels last
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# Each square below becomes one token; the strip after it shows the first twelve
 # patches, reshaped back into 14 × 14 pictures.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "The astronaut photo at 336 by 336 pixels with a white grid of 14-pixel squares drawn over it, 24 squares per side."}}
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "The astronaut photo at 336 by 336 pixels with a white grid of 14-pixel squares drawn over it."}}
 #@title Figure: the photo with its patch grid
 def draw_grid(ax, image_hw3, patch, title):
     """Show an (H, W, 3) image on ``ax`` with a grid of ``patch``-px squares on top."""
@@ -282,8 +293,7 @@ for p, width in [(14, 1024), (16, 1024), (16, 768), (32, 768)]:
     assert tokens.shape == (count_patches(224, 224, p), width)
 
 # %% [markdown]
-# Patch size changes the numbers per patch and the number of tokens; the width stays what the
-# encoder was built with. A ViT also puts one extra learned vector in front of the patches,
+# A ViT also puts one extra learned vector in front of the patches,
 # the **`[CLS]` token** ("classification"): attention lets it gather from every patch, and its
 # final state serves as a summary of the whole image. So a ViT's output has *N* + 1 tokens.
 # LLaVA-1.5 drops `[CLS]` and passes only the *N* patch tokens on
@@ -412,8 +422,7 @@ display(widgets.VBox([widgets.HBox([side_slider, patch_menu]), picture]))
 # %% [markdown]
 # ## 7. Exercises
 #
-# Each exercise has a check that answers at once. The lesson never uses your answers, so you
-# can skip one and come back.
+# Each exercise has a check that answers at once; the lesson never uses your answers.
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Self-check for Exercise 1.1 (run it; no need to read it)
@@ -614,8 +623,6 @@ print(f"16:9 photo, centre square kept: {1 - 9 / 16:.0%} of the picture is cut o
 # which is why later lessons meet models that pad to a square, or cut the photo into tiles.
 #
 # ## 8. Quiz and what to remember
-#
-# Click an answer to get feedback (the quiz works without a running kernel).
 
 # %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Quiz (run it to show the questions)
@@ -677,3 +684,6 @@ display_quiz([
 #
 # **Next:** [lesson 1.2](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/1-surface/1-2-a-shared-space.html)
 # shows how the vectors of images and of captions come to live in one shared space.
+
+# %%
+print(f"This notebook ran in {time.perf_counter() - START:.1f} s on {device}.")
