@@ -222,6 +222,67 @@ def test_check_kv_prediction(capsys):
         assert m.check_kv_prediction(lambda v=lo_hi: {"largest": "llava-next", "mb": v}, quiet=True) is True
 
 
+# ------------------------------------------------------------------ exercise 3.11: ten photos at 1003520
+def _share(n):
+    c = m.LANGUAGE_MODELS["qwen2-7b"]
+    return c["layers"] * 4 * n * n * c["width"] / m.prefill_flops(n, "qwen2-7b")
+
+
+def experiment_solution():
+    n = 10 * m.qwen2_vl_tokens(2048, 2048, max_pixels=1003520)
+    return {"tokens": n, "attention_share": _share(n)}
+
+
+def experiment_released_setting():
+    n = 10 * m.qwen2_vl_tokens(2048, 2048)
+    return {"tokens": n, "attention_share": _share(n)}
+
+
+def experiment_one_photo():
+    n = m.qwen2_vl_tokens(2048, 2048, max_pixels=1003520)
+    return {"tokens": n, "attention_share": _share(n)}
+
+
+def experiment_no_markers():
+    n = 10 * (m.qwen2_vl_tokens(2048, 2048, max_pixels=1003520) - 2)
+    return {"tokens": n, "attention_share": _share(n)}
+
+
+def experiment_percent():
+    d = experiment_solution()
+    return {"tokens": d["tokens"], "attention_share": 100 * d["attention_share"]}
+
+
+def experiment_over_mlp_only():
+    n = 10 * m.qwen2_vl_tokens(2048, 2048, max_pixels=1003520)
+    c = m.LANGUAGE_MODELS["qwen2-7b"]
+    return {"tokens": n, "attention_share": (4 * n * n * c["width"]) / (6 * n * c["width"] * c["mlp"])}
+
+
+def experiment_float_tokens():
+    d = experiment_solution()
+    return {"tokens": float(d["tokens"]), "attention_share": d["attention_share"]}
+
+
+def test_experiment_truth_is_the_lessons_arithmetic():
+    d = experiment_solution()
+    assert d["tokens"] == 12270 and 0.25 <= d["attention_share"] <= 0.30
+    assert 0.58 <= experiment_released_setting()["attention_share"] <= 0.66
+
+
+def test_check_ten_photo_experiment(capsys):
+    assert m.check_ten_photo_experiment(experiment_solution) is True
+    assert "✔" in capsys.readouterr().out
+    for wrong, hint in [(experiment_released_setting, "released setting"), (experiment_one_photo, "one photo"),
+                        (experiment_no_markers, "template markers"), (experiment_percent, "over 1"),
+                        (experiment_over_mlp_only, "MLP term only"), (experiment_float_tokens, "must be an int"),
+                        (predict_right, "exactly the keys")]:
+        assert m.check_ten_photo_experiment(wrong) is False
+        assert hint in capsys.readouterr().out, wrong.__name__
+    assert m.check_ten_photo_experiment(not_attempted) is None
+    assert "Not attempted" in capsys.readouterr().out
+
+
 # gathered by tests/test_exercises.py (solution accepted, each wrong answer rejected with a message)
 CHECK_CASES = {
     "check_pixtral_tokens": {"solution": pixtral_solution,
@@ -230,4 +291,7 @@ CHECK_CASES = {
     "check_kv_prediction": {"solution": predict_right,
                             "wrong": [predict_most_tokens, predict_far_off, predict_fewest, predict_tuple,
                                       predict_string_mb, predict_unknown_model]},
+    "check_ten_photo_experiment": {"solution": experiment_solution,
+                                   "wrong": [experiment_released_setting, experiment_one_photo, experiment_no_markers,
+                                             experiment_percent, experiment_over_mlp_only, experiment_float_tokens]},
 }

@@ -32,12 +32,12 @@
 #   portrait, a panorama and an A4 page;
 # - prefill FLOPs, KV-cache memory and an estimated prefill time for an image, from lesson 3.2's
 #   FLOP count and the released configurations of two 7B language models;
-# - a rule the lesson describes but does not code (Pixtral), and a prediction of which model an
-#   image makes most expensive in memory.
+# - a rule the lesson describes but does not code (Pixtral), a prediction of which model an
+#   image makes most expensive in memory, and the ten-photo experiment at another setting.
 #
 # **Prerequisites:** [lesson 1.3](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/1-surface/1-3-images-cost-context.html) (images cost context) and
 # [lesson 3.2](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/3-deep-dive/3-2-a-vit-at-work.html) (the FLOP count of a block); Python.
-# **Time to study:** about 25 minutes. **Time to run:** about 10 s on a laptop CPU.
+# **Time to study:** about 30 minutes. **Time to run:** about 10 s on a laptop CPU.
 
 # %%
 import subprocess
@@ -261,7 +261,7 @@ def llava_next_panel(ax, name, W, H):
     s = min(cw / W, ch / H)                                  # canvas drawn in the picture's pixels
     x0, y0 = (W - cw / s) / 2, (H - ch / s) / 2
     draw_grid(ax, name, (x0, y0, x0 + cw / s, y0 + ch / s), (cw // 336, ch // 336), (24, 24),
-              f"{name}: {llava_next_tokens(W, H)['total']:,} tokens + base image")
+              f"{name}: {llava_next_tokens(W, H)['total']:,} tokens (base image included)")
 
 
 three_panels("LLaVA-NeXT: the best of five canvases of 336 px tiles (hatched: padding)", llava_next_panel)
@@ -812,6 +812,93 @@ for family, (n, lm) in {"llava-1.5": (llava15_tokens(*portrait), "vicuna-7b"),
                         "qwen2-vl": (qwen2_vl_tokens(*portrait), "qwen2-7b")}.items():
     print(f"{family:11s} {n:7,d} tokens  {kv_cache_mb(n, lm):7,.0f} MB of KV cache  "
           f"{prefill_flops(n, lm) / 1e12:6.0f} TFLOP of prefill")
+
+# %% [markdown]
+# ### Exercise 3.11: The ten photos at the class default
+#
+# **Kind:** experiment
+#
+# The lesson priced ten 2048 × 2048 photos on Qwen2-VL-7B with the released `max_pixels`
+# (12,845,056) and found attention to be most of the prefill work. Change that one setting to the
+# `transformers` class default, `max_pixels=1003520`, and rerun the computation with the lesson's
+# functions. Return from `my_experiment()` a dict with the prompt's total `"tokens"` (an int) and
+# `"attention_share"`, the fraction (between 0 and 1) of the prefill FLOPs that the attention term
+# takes. Does attention still dominate?
+#
+# <details><summary>Hint</summary>
+#
+# `qwen2_vl_tokens` takes `max_pixels`. The attention term of one layer is 4 × N² × width; the
+# whole prefill is `prefill_flops(N, "qwen2-7b")`, which sums every layer.
+#
+# </details>
+
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Self-check for Exercise 3.11 (run it; no need to read it)
+def check_ten_photo_experiment(fn, quiet=False):
+    """True if ``fn()`` reports the ten-photo prompt at max_pixels=1003520: 12,270 tokens and an
+    attention share between 0.25 and 0.30 (the released setting gives 53,310 tokens and about 0.62)."""
+    say = (lambda *a: None) if quiet else print
+    try:
+        got = fn()
+    except NotImplementedError:
+        say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
+        return None
+    except Exception as err:  # noqa: BLE001
+        say(f"✘ my_experiment() raised {type(err).__name__}: {err}")
+        return False
+    if not isinstance(got, dict) or set(got) != {"tokens", "attention_share"}:
+        say(f"✘ Return a dict with exactly the keys 'tokens' and 'attention_share', got {got!r}.")
+        return False
+    tokens, share = got["tokens"], got["attention_share"]
+    if isinstance(tokens, bool) or not isinstance(tokens, int):
+        say(f"✘ 'tokens' must be an int, got {type(tokens).__name__} {tokens!r}.")
+        return False
+    if isinstance(share, bool) or not isinstance(share, (int, float)):
+        say(f"✘ 'attention_share' must be a number, got {type(share).__name__} {share!r}.")
+        return False
+    if tokens == 53310:
+        say("✘ 53,310 tokens is the released setting: pass max_pixels=1003520 to qwen2_vl_tokens.")
+        return False
+    if tokens == 1227:
+        say("✘ 1,227 tokens is one photo; the prompt holds ten.")
+        return False
+    if tokens == 12250:
+        say("✘ 12,250 leaves out the two template markers each image gets: use qwen2_vl_tokens, which counts them.")
+        return False
+    if tokens != 12270:
+        say(f"✘ {tokens:,} tokens: expected ten photos of qwen2_vl_tokens(2048, 2048, max_pixels=1003520) each.")
+        return False
+    if share > 1:
+        say(f"✘ attention_share {share} is over 1: give a fraction (0.27, not 27 %).")
+        return False
+    if 0.40 <= share <= 0.46:
+        say("✘ That share divides attention by the MLP term only: divide by the whole prefill (all three terms).")
+        return False
+    if not 0.25 <= share <= 0.30:
+        say(f"✘ attention_share {share:.3f} is off: attention = layers x 4 x N^2 x width, "
+            "divided by prefill_flops(N, 'qwen2-7b').")
+        return False
+    say(f"✔ Right: {tokens:,} tokens, attention {share:.0%} of the prefill (about 62 % at the released "
+        "setting). Lowering max_pixels shrinks the quadratic term fastest: the MLP is the largest cost again.")
+    return True
+
+# %% nbgrader={"grade": false, "grade_id": "ex3-5-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your experiment for Exercise 3.11
+def my_experiment():
+    """{"tokens": ten photos at max_pixels=1003520, "attention_share": attention / whole prefill}."""
+    ### BEGIN SOLUTION
+    n = 10 * qwen2_vl_tokens(2048, 2048, max_pixels=1003520)
+    lm = LANGUAGE_MODELS["qwen2-7b"]
+    attention = lm["layers"] * 4 * n * n * lm["width"]
+    return {"tokens": n, "attention_share": attention / prefill_flops(n, "qwen2-7b")}
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex3-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your experiment for Exercise 3.11
+check_ten_photo_experiment(my_experiment)
+### BEGIN HIDDEN TESTS
+assert check_ten_photo_experiment(my_experiment, quiet=True) is True
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ### Summary
