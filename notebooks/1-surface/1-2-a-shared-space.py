@@ -34,7 +34,7 @@
 # - caption retrieval with a measured accuracy, and what a real CLIP's scores mean.
 #
 # **Prerequisites:** [lesson 1.1](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/1-surface/1-1-images-become-tokens.html) (images become vectors); Python and numpy. No deep-learning background.
-# **Time to study:** about 30 minutes. **Time to run:** about 30 s on a laptop CPU.
+# **Time to study:** about 30 minutes. **Time to run:** about 15 s on a laptop CPU (three short training runs).
 
 # %% [markdown]
 # On Google Colab the next cell installs the one package Colab lacks (`jupyterquiz`, for the
@@ -401,7 +401,7 @@ def plot_space(image_encoder, caption_encoder, title):
 plot_space(image_encoder, caption_encoder, "Before training: images (markers), captions (stars)")
 
 # %% [markdown]
-# ### Exercise 1.4: predict the loss of a random model at scale 1
+# ### Exercise 1.3: predict the loss of a random model at scale 1
 #
 # **Kind:** predict-then-run
 #
@@ -419,7 +419,7 @@ plot_space(image_encoder, caption_encoder, "Before training: images (markers), c
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 1.4 (run it; no need to read it)
+#@title Self-check for Exercise 1.3 (run it; no need to read it)
 import math
 
 
@@ -463,7 +463,7 @@ def check_initial_loss(fn, quiet=False):
 
 
 # %% nbgrader={"grade": false, "grade_id": "ex1-2-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 1.4
+#@title Your answer to Exercise 1.3
 def predict_initial_loss():
     """Your prediction: the contrastive loss of the untrained encoders at logit_scale=1."""
     ### BEGIN SOLUTION
@@ -472,7 +472,7 @@ def predict_initial_loss():
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 1.4
+#@title Check your answer to Exercise 1.3
 check_initial_loss(predict_initial_loss)
 ### BEGIN HIDDEN TESTS
 assert check_initial_loss(predict_initial_loss, quiet=True) is True
@@ -697,7 +697,7 @@ fig.colorbar(im, ax=ax, label="cosine (no unit)")
 plt.show()
 
 # %% [markdown]
-# ### Exercise 1.5: top-k retrieval
+# ### Exercise 1.4: top-k retrieval
 #
 # **Kind:** transfer
 #
@@ -715,7 +715,7 @@ plt.show()
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 1.5 (run it; no need to read it)
+#@title Self-check for Exercise 1.4 (run it; no need to read it)
 import torch
 
 
@@ -768,7 +768,7 @@ def check_top_k_accuracy(fn, quiet=False):
 
 
 # %% nbgrader={"grade": false, "grade_id": "ex1-2-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 1.5
+#@title Your answer to Exercise 1.4
 def top_k_accuracy(similarity, labels, k):
     """Share of rows whose right column labels[i] is among the k highest scores of row i."""
     ### BEGIN SOLUTION
@@ -779,14 +779,14 @@ def top_k_accuracy(similarity, labels, k):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 1.5
+#@title Check your answer to Exercise 1.4
 check_top_k_accuracy(top_k_accuracy)
 ### BEGIN HIDDEN TESTS
 assert check_top_k_accuracy(top_k_accuracy, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 1.6: the similarity matrix of raw vectors
+# ### Exercise 1.5: the similarity matrix of raw vectors
 #
 # **Kind:** shown
 #
@@ -805,7 +805,7 @@ assert check_top_k_accuracy(top_k_accuracy, quiet=True) is True
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 1.6 (run it; no need to read it)
+#@title Self-check for Exercise 1.5 (run it; no need to read it)
 import torch
 
 
@@ -863,7 +863,7 @@ def check_cosine_matrix(fn, quiet=False):
 
 
 # %% nbgrader={"grade": false, "grade_id": "ex1-2-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 1.6
+#@title Your answer to Exercise 1.5
 def cosine_matrix(A, B):
     """Cosines between every row of A (N, D) and every row of B (M, D), as an (N, M) tensor."""
     ### BEGIN SOLUTION
@@ -876,7 +876,7 @@ def cosine_matrix(A, B):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 1.6
+#@title Check your answer to Exercise 1.5
 check_cosine_matrix(cosine_matrix)
 ### BEGIN HIDDEN TESTS
 assert check_cosine_matrix(cosine_matrix, quiet=True) is True

@@ -71,8 +71,9 @@ print("numpy", np.__version__)
 # Vertex AI once priced Gemini 1.x per image). Rules change, so each one below says which page
 # and which models it comes from.
 #
-# * **LLaVA-1.5** (an open model; the released code pads each image to a square, then resizes it
-#   to 336 × 336) cuts it into 14-pixel patches: always (336 / 14)² = **576** tokens
+# * **LLaVA-1.5** (an open model; its released code pads each image to a square, then resizes it
+#   to 336 × 336, while the transformers processor resizes the short side to 336 and crops the
+#   centre) cuts it into 14-pixel patches: always (336 / 14)² = **576** tokens
 #   ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)).
 # * **GPT-4o, GPT-4.1 and GPT-4.5** (as of OpenAI's ["Images and vision"](https://platform.openai.com/docs/guides/images-vision)
 #   page, November 2026): `detail="low"` costs 85 tokens. `detail="high"` first fits the image
@@ -522,7 +523,7 @@ plt.show()
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 1.7: how many screenshots fit?
+# ### Exercise 1.6: how many screenshots fit?
 #
 # **Kind:** predict-then-run
 #
@@ -542,7 +543,7 @@ plt.show()
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 1.7 (run it; no need to read it)
+#@title Self-check for Exercise 1.6 (run it; no need to read it)
 def check_screenshot_prediction(fn, quiet=False):
     """Judge a predicted number of 1920x1080 screenshots in a 32k request on GPT-4o high. True / False / None."""
     say = (lambda *a: None) if quiet else print
@@ -583,7 +584,7 @@ def check_screenshot_prediction(fn, quiet=False):
 
 
 # %% nbgrader={"grade": false, "grade_id": "ex1-3-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 1.7
+#@title Your answer to Exercise 1.6
 def predict_screenshots():
     """How many 1920 x 1080 screenshots fit one 32k request on GPT-4o high (prompt 500, answer 1,000)?"""
     ### BEGIN SOLUTION
@@ -592,7 +593,7 @@ def predict_screenshots():
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 1.7
+#@title Check your answer to Exercise 1.6
 check_screenshot_prediction(predict_screenshots)
 ### BEGIN HIDDEN TESTS
 assert check_screenshot_prediction(predict_screenshots, quiet=True) is True
@@ -609,7 +610,7 @@ print({m: f"{rule(*fhd):,} tokens each -> {fit[m]} screenshots" for m, rule in R
 assert fit["GPT-4o high"] == 28 and request_tokens(28, gpt4o_tokens(*fhd)) <= 32_768 < request_tokens(29, gpt4o_tokens(*fhd))
 
 # %% [markdown]
-# ### Exercise 1.8: a model that does not tile
+# ### Exercise 1.7: a model that does not tile
 #
 # **Kind:** transfer
 #
@@ -627,7 +628,7 @@ assert fit["GPT-4o high"] == 28 and request_tokens(28, gpt4o_tokens(*fhd)) <= 32
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 1.8 (run it; no need to read it)
+#@title Self-check for Exercise 1.7 (run it; no need to read it)
 def check_qwen2vl_tokens(fn, quiet=False):
     """Check qwen2vl_tokens(width, height) on sizes worked out by hand. True / False / None."""
     say = (lambda *a: None) if quiet else print
@@ -664,7 +665,7 @@ def check_qwen2vl_tokens(fn, quiet=False):
 
 
 # %% nbgrader={"grade": false, "grade_id": "ex1-3-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 1.8
+#@title Your answer to Exercise 1.7
 def qwen2vl_tokens(width, height):
     """Qwen2-VL image tokens, ignoring its pixel limits: one per 28 x 28 block after rounding each side."""
     ### BEGIN SOLUTION
@@ -673,7 +674,7 @@ def qwen2vl_tokens(width, height):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 1.8
+#@title Check your answer to Exercise 1.7
 check_qwen2vl_tokens(qwen2vl_tokens)
 ### BEGIN HIDDEN TESTS
 assert check_qwen2vl_tokens(qwen2vl_tokens, quiet=True) is True
