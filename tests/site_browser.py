@@ -176,3 +176,35 @@ def axe_violations(page, impacts=("critical", "serious")) -> list[dict]:
         nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
     }""", WCAG_TAGS)
     return [v for v in found if v["impact"] in impacts]
+
+
+def keyboard_problems(page) -> list[str]:
+    """What a keyboard-only reader cannot do on the open page.
+
+    Every "Show code" / solution toggle (``<summary>``) must take focus; every quiz question
+    must be answerable with the keyboard alone (focus its first answer and press Space, or type
+    in its number box and press Enter) and then show its feedback.
+    """
+    problems = page.evaluate("""() => [...document.querySelectorAll('summary')]
+        .filter(s => s.offsetParent !== null && s.tabIndex < 0)
+        .map(s => 'toggle not focusable: ' + s.innerText.trim().slice(0, 40))""")
+    quizzes = page.locator(".Quiz")
+    for q in range(quizzes.count()):
+        quiz = quizzes.nth(q)
+        quiz.scroll_into_view_if_needed()
+        radio, box = quiz.locator(".MCButton input"), quiz.locator(".Input-text")
+        target = radio.first if radio.count() else box.first if box.count() else None
+        if target is None:
+            continue
+        target.focus()
+        focused = page.evaluate("() => document.activeElement && document.activeElement.tagName")
+        if radio.count():
+            page.keyboard.press("Space")
+        else:
+            page.keyboard.type("1")
+            page.keyboard.press("Enter")
+        page.wait_for_timeout(150)
+        text = quiz.locator(".Feedback").first.inner_text().strip()
+        if focused != "INPUT" or not text:
+            problems.append(f"quiz {q + 1}: no feedback after answering with the keyboard")
+    return problems

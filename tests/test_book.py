@@ -184,8 +184,10 @@ def test_page_in_a_browser(browser, entry):
             path = href.split("/blob/main/", 1)[1]
             assert path.endswith(".ipynb") and (ROOT / path).exists(), f"Colab link to missing {path}"
     violations = site.axe_violations(page)
+    keyboard = site.keyboard_problems(page)
     if re.search(r'questions\w+=\[\{', (HTML / rel).read_text()):
         feedback = site.answer_quizzes(page)
         assert feedback and all(feedback), f"a quiz question gave no feedback: {feedback}"
     page.close()
     assert violations == [], "critical or serious WCAG findings (axe-core)"
+    assert keyboard == [], "something a keyboard-only reader cannot do"
