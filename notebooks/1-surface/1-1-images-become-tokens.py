@@ -31,10 +31,10 @@
 #   4 × 4 toy whose numbers you can follow, then on a photo;
 # - the step from a 588-number patch to one vector, and the sequence in which image tokens
 #   sit beside text tokens;
-# - a figure and a slider that show how resolution and patch size set the token count.
+# - a slider that shows how resolution and patch size set the token count.
 #
 # **Prerequisites:** Python and a little numpy (arrays, shapes). No machine learning needed.
-# **Time to study:** about 15 minutes. **Time to run:** about 5 s on a laptop CPU.
+# **Time to study:** about 15 minutes. **Time to run:** under 10 s on a laptop CPU.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Colab only: install the quiz package (does nothing elsewhere)
@@ -65,7 +65,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # ## 1. A photo is a grid of numbers
 #
 # We use the astronaut portrait that ships with scikit-image (a public-domain NASA photo of
-# Eileen Collins), so nothing is downloaded. It arrives as an array of shape
+# Eileen Collins). It arrives as an array of shape
 # (height, width, channels): one number from 0 to 255 per pixel and colour channel (red,
 # green, blue). This layout, channels last, is how image files and numpy store pictures.
 
@@ -77,7 +77,7 @@ assert photo.shape == (512, 512, 3)
 # %% [markdown]
 # PyTorch models expect **channels first**, `(C, H, W)`, with floats from 0 to 1. `to_tensor`
 # converts once, and can resize first, because a vision encoder is trained at one resolution
-# and its input is resized to it. Note that `size` is a pair, **(width, height)**, as in Pillow.
+# and its input is resized to it. `size` is a pair, **(width, height)**, as in Pillow.
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Input checks for `to_tensor`, `patchify` and `count_patches` (run it; no need to read it)
@@ -300,8 +300,10 @@ for p, width in [(14, 1024), (16, 1024), (16, 768), (32, 768)]:
 # ([Liu et al., 2023](https://arxiv.org/abs/2310.03744)).
 #
 # This width belongs to the **vision encoder**. The language model has its own width, usually
-# larger: LLaVA-1.5-7B's language model, Vicuna-7B, is fine-tuned from LLaMA-7B, whose tokens
-# are 4,096 numbers wide ([Touvron et al., 2023](https://arxiv.org/abs/2302.13971)). A small
+# larger: LLaVA-1.5-7B's language model, Vicuna-7B v1.5, is a fine-tuned Llama 2 7B, which
+# keeps the architecture of LLaMA-7B: 4,096 numbers per token
+# ([Touvron et al., 2023a](https://arxiv.org/abs/2302.13971), Table 2;
+# [Touvron et al., 2023b](https://arxiv.org/abs/2307.09288)). A small
 # network, the [projector](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#projector),
 # maps each 1,024-wide vision token to 4,096 numbers. It changes the width, not the count.
 

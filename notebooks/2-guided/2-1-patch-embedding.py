@@ -236,7 +236,7 @@ torch.testing.assert_close(via_conv, via_linear, rtol=1e-4, atol=1e-4)
 #
 # Then come two transformer blocks (attention, then a small MLP, each added back to its input),
 # built from PyTorch's `nn.TransformerEncoderLayer`. They are **pre-norm**: a LayerNorm
-# (rescaling each token to mean 0 and variance 1) is applied at the *input* of the attention
+# (rescaling each token to mean 0 and variance 1, then a learned scale and shift) is applied at the *input* of the attention
 # and of the MLP, rather than after adding their output back, as ViT and most recent models
 # do; it trains more stably ([Xiong et al., 2020](https://arxiv.org/abs/2002.04745)).
 # `norm_first=True` selects it. A block never changes the number of tokens.
