@@ -48,7 +48,7 @@ def test_flawed_estimator_reproduces_the_article(m):
     assert m.flawed_estimate(1024, 768, False) == 1024
     assert m.flawed_estimate(1024, 768, True) == 648
     assert m.flawed_estimate(2048, 2048, True) == 560
-    assert m.flawed_estimate(4032, 3024, True) == 1680  # the value Exercise 2.7's check holds
+    assert m.flawed_estimate(4032, 3024, True) == 1680  # the value Exercise 2.8's check holds
 
 
 def test_property_test_catches_the_flawed_estimator(m):

@@ -289,7 +289,7 @@ assert forced[34] < forced[0] / 20 and forced[34] == flawed_estimate(2048, 2048,
 # chooses among five grids of 336-px tiles (1 × 2, 2 × 1, 2 × 2, 1 × 3, 3 × 1) and InternVL
 # among every grid of at most 12 tiles of 448 px
 # ([Liu et al., 2024](https://llava-vl.github.io/blog/2024-01-30-llava-next/);
-# [Chen et al., 2024](https://arxiv.org/abs/2404.16821)). Exercise 2.9 builds LLaVA-NeXT's
+# [Chen et al., 2024](https://arxiv.org/abs/2404.16821)). Exercise 2.10 builds LLaVA-NeXT's
 # choice, and [lesson 3.5](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/3-deep-dive/3-5-tiling-and-token-budgets.html)
 # counts every family.
 #
@@ -498,7 +498,7 @@ assert all(np.diff(curves["GPT-4o high"][0]) >= 0) and all(np.diff(curves["fixed
 # ## 6. Exercises
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-checks for Exercises 2.7-2.9 (run it; no need to read it)
+#@title Self-checks for Exercises 2.8-2.10 (run it; no need to read it)
 import math
 import numbers
 
@@ -514,7 +514,7 @@ def _attempt(fn, *args):
 
 
 def check_phone_prediction(predict, quiet=False):
-    """Exercise 2.7: a prediction of the flawed estimator's count for 4032 x 3024, high mode."""
+    """Exercise 2.8: a prediction of the flawed estimator's count for 4032 x 3024, high mode."""
     say = (lambda *a: None) if quiet else print
     status, got = _attempt(predict)
     if status == "stub":
@@ -551,7 +551,7 @@ EX_EXPECTED = [576, 7488, 28800, 576, 1728, 9216, 576, 62784]  # no cap: 4032 x 
 
 
 def check_uncapped_estimator(estimate, quiet=False):
-    """Exercise 2.8: the fixed estimator without a cap, estimate(width, height, high_res) -> int."""
+    """Exercise 2.9: the fixed estimator without a cap, estimate(width, height, high_res) -> int."""
     say = (lambda *a: None) if quiet else print
     status, got = _attempt(estimate, 1024, 768, True)
     if status == "stub":
@@ -607,7 +607,7 @@ NEXT_CASES = {(1024, 768): (2, 2), (300, 200): (2, 1), (1500, 400): (3, 1), (400
 
 
 def check_llava_next_grid(choose, quiet=False):
-    """Exercise 2.9: LLaVA-NeXT's grid, choose(width, height) -> (cols, rows) of 336-px tiles."""
+    """Exercise 2.10: LLaVA-NeXT's grid, choose(width, height) -> (cols, rows) of 336-px tiles."""
     say = (lambda *a: None) if quiet else print
     status, got = _attempt(choose, 1024, 768)
     if status == "stub":
@@ -644,7 +644,7 @@ def check_llava_next_grid(choose, quiet=False):
 
 
 # %% [markdown]
-# ### Exercise 2.7: Predict the flawed count for a phone photo
+# ### Exercise 2.8: Predict the flawed count for a phone photo
 #
 # **Kind:** predict-then-run
 #
@@ -661,7 +661,7 @@ def check_llava_next_grid(choose, quiet=False):
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-4-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.7
+#@title Your answer to Exercise 2.8
 def predicted_phone_tokens():
     """Your prediction of flawed_estimate(4032, 3024, True), a number of tokens."""
     ### BEGIN SOLUTION
@@ -670,7 +670,7 @@ def predicted_phone_tokens():
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.7
+#@title Check your answer to Exercise 2.8
 check_phone_prediction(predicted_phone_tokens)
 ### BEGIN HIDDEN TESTS
 assert check_phone_prediction(predicted_phone_tokens, quiet=True) is True
@@ -680,7 +680,7 @@ assert check_phone_prediction(predicted_phone_tokens, quiet=True) is True
 print("the flawed estimator says:", flawed_estimate(4032, 3024, True), "tokens")
 
 # %% [markdown]
-# ### Exercise 2.8: The fix without a cap
+# ### Exercise 2.9: The fix without a cap
 #
 # **Kind:** shown
 #
@@ -697,7 +697,7 @@ print("the flawed estimator says:", flawed_estimate(4032, 3024, True), "tokens")
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-4-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.8
+#@title Your answer to Exercise 2.9
 def uncapped_estimate(width, height, high_res=True):
     """Tokens of a width x height image: 336-px tiles per axis, 576 each, thumbnail if tiled."""
     ### BEGIN SOLUTION
@@ -710,14 +710,14 @@ def uncapped_estimate(width, height, high_res=True):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.8
+#@title Check your answer to Exercise 2.9
 check_uncapped_estimator(uncapped_estimate)
 ### BEGIN HIDDEN TESTS
 assert check_uncapped_estimator(uncapped_estimate, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2.9: LLaVA-NeXT picks a grid from a list
+# ### Exercise 2.10: LLaVA-NeXT picks a grid from a list
 #
 # **Kind:** transfer
 #
@@ -741,7 +741,7 @@ assert check_uncapped_estimator(uncapped_estimate, quiet=True) is True
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-4-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.9
+#@title Your answer to Exercise 2.10
 def llava_next_grid(width, height):
     """LLaVA-NeXT's canvas for a width x height image, as (cols, rows) of 336-px tiles."""
     ### BEGIN SOLUTION
@@ -757,7 +757,7 @@ def llava_next_grid(width, height):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.9
+#@title Check your answer to Exercise 2.10
 check_llava_next_grid(llava_next_grid)
 ### BEGIN HIDDEN TESTS
 assert check_llava_next_grid(llava_next_grid, quiet=True) is True
@@ -804,7 +804,7 @@ display_quiz([
             {"answer": "OpenAI's billing rule for GPT-4o at high detail.", "correct": True,
              "feedback": "Yes: 512-px tiles per axis, rounding up, after the 2048 / 768 resize."},
             {"answer": "LLaVA-NeXT's tiling.", "correct": False,
-             "feedback": "LLaVA-NeXT picks one of five canvases by the pixels it keeps (Exercise 2.9)."},
+             "feedback": "LLaVA-NeXT picks one of five canvases by the pixels it keeps (Exercise 2.10)."},
             {"answer": "InternVL's dynamic tiling.", "correct": False,
              "feedback": "InternVL picks the grid of at most 12 tiles whose aspect ratio is closest to the image's."},
         ],

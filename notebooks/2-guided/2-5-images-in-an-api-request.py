@@ -382,7 +382,7 @@ for fmt, raw in {"PNG": encode(astro, "PNG"), "JPEG q90": encode(astro, "JPEG", 
 
 # %% [markdown]
 # The ratio printed is 4/3 to four decimals for both formats: base64 does not care what the
-# bytes mean. Exercise 2.10 asks for the exact length, padding included.
+# bytes mean. Exercise 2.11 asks for the exact length, padding included.
 #
 # ## 3. Decompression bombs
 #
@@ -800,7 +800,7 @@ display_quiz([
 # ### Exercises
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-checks for Exercises 2.10-2.12 (run it; no need to read it)
+#@title Self-checks for Exercises 2.11-2.13 (run it; no need to read it)
 import base64
 import io
 import numbers
@@ -817,7 +817,7 @@ def _try(fn, *args):
 
 
 def check_base64_length(base64_length, quiet=False):
-    """Exercise 2.10: base64_length(n_bytes) -> characters of padded base64 (int)."""
+    """Exercise 2.11: base64_length(n_bytes) -> characters of padded base64 (int)."""
     say = (lambda *a: None) if quiet else print
     if _try(base64_length, 10)[0] == "stub":
         say("○ Not attempted yet: replace `raise NotImplementedError()` with your formula.")
@@ -846,7 +846,7 @@ def check_base64_length(base64_length, quiet=False):
 
 
 def check_crop_prediction(predict, quiet=False):
-    """Exercise 2.12: predicted GPT-4o high-detail tokens of an 800 x 300 crop."""
+    """Exercise 2.13: predicted GPT-4o high-detail tokens of an 800 x 300 crop."""
     say = (lambda *a: None) if quiet else print
     status, got = _try(predict)
     if status == "stub":
@@ -890,7 +890,7 @@ BMP_CASES = [(301, 173, False), (1, 1, False), (5000, 3, False), (640, 480, True
 
 
 def check_bmp_size(bmp_size, quiet=False):
-    """Exercise 2.11: bmp_size(data) -> (width, height) from a BMP header."""
+    """Exercise 2.12: bmp_size(data) -> (width, height) from a BMP header."""
     say = (lambda *a: None) if quiet else print
     if _try(bmp_size, _bmp(3, 2))[0] == "stub":
         say("○ Not attempted yet: replace `raise NotImplementedError()` with your reader.")
@@ -930,7 +930,7 @@ def check_bmp_size(bmp_size, quiet=False):
 
 
 # %% [markdown]
-# ### Exercise 2.10: How long is the base64 text?
+# ### Exercise 2.11: How long is the base64 text?
 #
 # **Kind:** transfer
 #
@@ -945,7 +945,7 @@ def check_bmp_size(bmp_size, quiet=False):
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-5-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.10
+#@title Your answer to Exercise 2.11
 def base64_length(n_bytes):
     """Characters of standard (padded) base64 for n_bytes bytes of input."""
     ### BEGIN SOLUTION
@@ -955,7 +955,7 @@ def base64_length(n_bytes):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.10
+#@title Check your answer to Exercise 2.11
 check_base64_length(base64_length)
 ### BEGIN HIDDEN TESTS
 assert check_base64_length(base64_length, quiet=True) is True
@@ -970,10 +970,10 @@ try:  # the largest file whose base64 fits the limit, searched with your functio
         lo, hi = (mid, hi) if base64_length(mid) <= limit_chars else (lo, mid - 1)
     print(f"largest file under {limit_chars:,} base64 characters: {lo:,} bytes ({lo / 2**20:.3f} MiB)")
 except NotImplementedError:
-    print("(run this again once Exercise 2.10 is done)")
+    print("(run this again once Exercise 2.11 is done)")
 
 # %% [markdown]
-# ### Exercise 2.11: Read a BMP's size from its header
+# ### Exercise 2.12: Read a BMP's size from its header
 #
 # **Kind:** transfer
 #
@@ -991,7 +991,7 @@ except NotImplementedError:
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-5-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.11
+#@title Your answer to Exercise 2.12
 def bmp_size(data):
     """(width, height) in pixels from the header of a BMP file's bytes."""
     ### BEGIN SOLUTION
@@ -1003,14 +1003,14 @@ def bmp_size(data):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.11
+#@title Check your answer to Exercise 2.12
 check_bmp_size(bmp_size)
 ### BEGIN HIDDEN TESTS
 assert check_bmp_size(bmp_size, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 2.12: What does the label crop cost?
+# ### Exercise 2.13: What does the label crop cost?
 #
 # **Kind:** predict-then-run
 #
@@ -1026,7 +1026,7 @@ assert check_bmp_size(bmp_size, quiet=True) is True
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-5-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 2.12
+#@title Your answer to Exercise 2.13
 def predicted_crop_tokens():
     """Your prediction: GPT-4o high-detail tokens of an 800 x 300 image (a whole number)."""
     ### BEGIN SOLUTION
@@ -1035,7 +1035,7 @@ def predicted_crop_tokens():
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 2.12
+#@title Check your answer to Exercise 2.13
 check_crop_prediction(predicted_crop_tokens)
 ### BEGIN HIDDEN TESTS
 assert check_crop_prediction(predicted_crop_tokens, quiet=True) is True
