@@ -843,6 +843,9 @@ assert all(r["cos matched"] > r["cos other class"] for r in reports["learned sca
 #   only a small cosine. In these short runs this model also learned far less (its held-out
 #   accuracy range lies well below the learned scale's); that is a statement about 100 steps
 #   from scratch, not about CLIP, which reaches 100 gradually.
+#
+# For a look at the two clouds, the figure flattens seed 0's 32-number embeddings onto the two
+# directions along which they vary most (their first two *principal components*).
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Three scatter plots of image embeddings (circles) and caption embeddings (crosses) of seed 0 projected on their first two principal components, for the untrained model, the model with the learned scale and the model with the scale fixed at 100, with grey lines joining a few matched pairs."}}
 #@title Plot the two clouds of embeddings, three models (seed 0)

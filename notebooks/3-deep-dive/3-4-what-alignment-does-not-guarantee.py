@@ -641,9 +641,9 @@ assert min(plain["object"] + plain["relation"]) > 0.75   # well above chance, ev
 #
 # **Kind:** experiment
 #
-# Section 3 used hard negatives; section 4 did not. Switch them on for the model of section 4
-# and predict what happens to its swap accuracies, averaged over the three seeds. Return a dict
-# from `my_hard_negative_experiment()`: `"hard_negatives": True` (the one setting you change)
+# Section 4 trained the global-pooling model with hard negatives and the left/right model
+# without. Switch them on for the left/right model and predict what happens to its swap
+# accuracies, averaged over the three seeds. Return a dict from `my_hard_negative_experiment()`: `"hard_negatives": True` (the one setting you change)
 # and `"prediction"`, one of `"higher"` (by more than 5 points), `"about the same"` (within 5
 # points) or `"lower"` (by more than 5 points). The check trains the three models (about 15 s)
 # and compares your prediction with what they measure.
@@ -688,8 +688,8 @@ def check_hard_negative_experiment(answer, quiet=False, device="cpu"):
     say(f"Measured over 3 seeds: mean swap accuracy {gain:+.1f} points with hard negatives "
         f"(object swap {summary(on, 'object')}, relation swap {summary(on, 'relation')}).")
     if value["prediction"] == measured:
-        say(f"✔ You predicted '{measured}', and that is what the three seeds show. Section 5 "
-            "explains why.")
+        say(f"✔ You predicted '{measured}', and that is what the three seeds show. The cells "
+            "below explain why.")
         return True
     say(f"✘ You predicted '{value['prediction']}'; the seeds show '{measured}'. Count how often "
         "a batch of 128 already holds a scene's swapped twin (the cell below does).")
@@ -804,7 +804,7 @@ display_quiz([
      "answers": [
          {"answer": "Where things are: a scene and the same scene with its two objects exchanged give nearly the same vector",
           "correct": True,
-          "feedback": "Yes. Section 3 measured cosines near 1 between such twins, and swap accuracy near 50 % even with order-aware text and hard negatives."},
+          "feedback": "Yes. Section 4 measured cosines near 1 between such twins, and swap accuracy near 50 % even with order-aware text and hard negatives."},
          {"answer": "Which colours are present", "correct": False,
           "feedback": "Colour survives averaging; that is why zero-shot naming still works."},
          {"answer": "Nothing, a CNN is translation-invariant by design", "correct": False,
