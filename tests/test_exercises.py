@@ -76,19 +76,3 @@ def test_check_is_quiet_when_asked(name, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_instructors_guide_lists_every_exercise_with_its_points():
-    """book/for-instructors.md has a row `| c.k | lesson | title | points |` for each exercise."""
-    import re
-
-    guide = (ROOT / "book" / "for-instructors.md").read_text()
-    rows = {m.group(1): int(m.group(2))
-            for m in re.finditer(r"^\|\s*(\d+\.\d+)\s*\|[^|\n]*\|[^|\n]*\|\s*(\d+)\s*\|\s*$", guide, re.M)}
-    missing = []
-    for entry in ENTRIES:
-        nb = exercises.read(ROOT / entry)
-        for (chapter, k), grade in zip(nb.headings, nb.grade_cells):
-            label = f"{chapter}.{k}"
-            points = grade.metadata["nbgrader"].get("points")
-            if rows.get(label) != points:
-                missing.append(f"{label} ({entry}, {points} points)")
-    assert missing == [], "exercises missing from the instructors' guide table"

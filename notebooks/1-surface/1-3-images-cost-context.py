@@ -17,8 +17,8 @@
 # %% [markdown]
 # # 1.3 Images cost context
 #
-# [Lesson 1.1](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/1-surface/1-1-images-become-tokens.html)
-# showed that an image becomes a run of tokens in the language model's sequence. This lesson
+# In [lesson 1.1](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/1-surface/1-1-images-become-tokens.html)
+# you saw that an image becomes a run of tokens in the language model's sequence. This lesson
 # puts a price on that run. You will compute what one image costs on real models, step by step
 # so you can see *why* a photo can cost less than a screenshot, see how quickly many images or a
 # long conversation fill a context window, and find out what you lose when you shrink an image

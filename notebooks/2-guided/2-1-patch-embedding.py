@@ -39,7 +39,7 @@
 # **Time to study:** about 25 minutes. **Time to run:** about 10 s on a laptop CPU. Nothing
 # is trained: the weights are random, because this lesson is about shapes and sequence length.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -91,7 +91,7 @@ assert x224.shape == (1, 3, 224, 224)
 # green, then blue), the order of a convolution's weights, which section 2 needs. A folded cell
 # checks the input first, so a channels-last photo is named as such.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Input checks for the patchify functions (run it; no need to read it)
 import torch
 
@@ -322,7 +322,7 @@ print(f"{len(token_ids)} text tokens, the placeholder <image> (id {IMAGE_TOKEN_I
 # text without it (one fewer than printed here). Image tokens have no id in the vocabulary at
 # all: they are continuous vectors, [soft tokens](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#soft-token).
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Input checks for `splice_image_tokens` (run it; no need to read it)
 import torch
 
@@ -464,7 +464,7 @@ assert runs[0]["error"] is None and runs[2]["error"] is not None
 # tokens by four, and at 448 px the sequence no longer fits this context, so the language
 # model refuses it, although the projector and the text did not change.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Horizontal bars, one per image side (224, 336, 448 px): the language model's input drawn to scale, a thin text segment, a long hatched image segment and the rest of the text, against a dashed vertical line at the context limit; only the 448-px bar crosses the line."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Horizontal bars, one per image side (224, 336, 448 px): the language model's input drawn to scale, a thin text segment, a long hatched image segment and the rest of the text, against a dashed vertical line at the context limit; only the 448-px bar crosses the line."}} tags=["hide-input"]
 #@title Figure: the language model's input at three resolutions
 fig, ax = plt.subplots(figsize=(9, 2.8))
 before = words.index("<image>")
@@ -491,7 +491,7 @@ plt.show()
 #
 # Each exercise has a check that answers at once. The lesson never uses your answers.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 2.1 (run it; no need to read it)
 def check_overlap_prediction(fn, quiet=False):
     """``fn()`` returns the predicted token count of Conv2d(kernel 14, stride 7) on 224 px."""
@@ -540,7 +540,7 @@ def check_overlap_prediction(fn, quiet=False):
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex2-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex2-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 2.1
 def predicted_overlap_tokens():
     """Your prediction: tokens of Conv2d(3, d, kernel_size=14, stride=7) on a 224-px image."""
@@ -549,7 +549,7 @@ def predicted_overlap_tokens():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.1
 check_overlap_prediction(predicted_overlap_tokens)
 ### BEGIN HIDDEN TESTS
@@ -563,7 +563,7 @@ with torch.no_grad():
 print(f"kernel 14, stride 7: feature map {tuple(grid_map.shape)} -> "
       f"{grid_map.shape[-2] * grid_map.shape[-1]} tokens (stride 14 gave {n_patches})")
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 2.2 (run it; no need to read it)
 import torch
 
@@ -632,7 +632,7 @@ def check_splice_images(fn, quiet=False):
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex2-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex2-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 2.2
 def splice_images(token_ids, text_embeds, images, image_token_id):
     """(T,), (T, D), list of (N_k, D) -> (T - k + sum N_k, D), images at their placeholders."""
@@ -645,14 +645,14 @@ def splice_images(token_ids, text_embeds, images, image_token_id):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.2
 check_splice_images(splice_images)
 ### BEGIN HIDDEN TESTS
 assert check_splice_images(splice_images, quiet=True) is True
 ### END HIDDEN TESTS
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 2.3 (run it; no need to read it)
 import torch
 
@@ -722,7 +722,7 @@ def check_pad_batch(fn, quiet=False):
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex2-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex2-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 2.3
 def pad_batch(sequences):
     """List of (T_b, D) -> (padded (B, T_max, D) zeros after each, mask (B, T_max) True = real)."""
@@ -736,7 +736,7 @@ def pad_batch(sequences):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex2-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.3
 check_pad_batch(pad_batch)
 ### BEGIN HIDDEN TESTS
@@ -746,7 +746,7 @@ assert check_pad_batch(pad_batch, quiet=True) is True
 # %% [markdown]
 # ## 8. Quiz and summary
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to show the questions)
 from jupyterquiz import display_quiz
 
@@ -810,7 +810,7 @@ display_quiz([
 #   of the side.
 #
 # **Next:** [lesson 2.2](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/2-guided/2-2-similarity-and-contrastive-loss.html)
-# compares image and text vectors with cosine similarity and the contrastive loss.
+# compares image and text vectors with [cosine similarity](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#cosine-similarity) and the [contrastive loss](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#contrastive-loss-infonce).
 
 # %%
 print(f"This notebook ran in {time.perf_counter() - START:.1f} s on {device}.")

@@ -36,7 +36,7 @@
 # **Time to study:** about 20 minutes. **Time to run:** about 3 minutes on one laptop CPU core
 # (the last cell prints this run's time).
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -66,7 +66,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # sections below show each piece at work; open it when you want the details (lesson 3.3 reuses
 # it unchanged).
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title The tiny CLIP: data, encoders, training, evaluation (machinery; lesson 3.3 reuses it)
 """A tiny CLIP trained on generated images of coloured shapes (lesson 2.3; reused by 3.3).
 
@@ -406,7 +406,7 @@ print(tuple(images.shape), images.dtype, "labels (colour, shape, size):", labels
 print([caption(label) for label in labels[:2]])
 assert images.shape == (10, 3, IMAGE, IMAGE) and images.dtype == torch.uint8
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Ten generated 32 by 32 pixel images, each a single coloured shape (circle, square, triangle, diamond or cross, small or large) on a light background, with its caption above it; colour is part of the data here."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Ten generated 32 by 32 pixel images, each a single coloured shape (circle, square, triangle, diamond or cross, small or large) on a light background, with its caption above it; colour is part of the data here."}} tags=["hide-input"]
 #@title Plot the ten images with their captions
 fig, axes = plt.subplots(2, 5, figsize=(9, 4.2))
 for ax, image, label in zip(axes.flat, images, labels):
@@ -508,7 +508,7 @@ for seed, (_, history) in runs.items():
           f"{history['scale'][0]:.1f} → {history['scale'][-1]:.1f}")
 assert all(np.mean(h["loss"][-20:]) < 0.5 * h["loss"][0] for _, h in runs.values())
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Line chart: contrastive loss against training step for three seeds, one line style each, with a dotted line at ln 128; all three start a little above that line and fall steeply in the first hundred steps, then level off well below it."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Line chart: contrastive loss against training step for three seeds, one line style each, with a dotted line at ln 128; all three start a little above that line and fall steeply in the first hundred steps, then level off well below it."}} tags=["hide-input"]
 #@title Plot the loss of the three runs
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for (seed, (_, history)), colour, style in zip(runs.items(), ["#0072B2", "#E69F00", "#009E73"],
@@ -524,7 +524,7 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# The learned logit scale (lesson 2.2) moves only a little in this short a run, as the printout
+# The learned [logit scale](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#logit-scale-temperature) (lesson 2.2) moves only a little in this short a run, as the printout
 # shows; the encoders do the learning.
 #
 # ## 4. Zero-shot: naming pairs never seen
@@ -586,7 +586,7 @@ assert min(min(r["i2t"], r["t2i"]) for r in results.values()) >= 0.80
 # in place of the CNN (4 × 4 patches, so 64 tokens; width 48; two pre-norm encoder blocks; mean
 # of the output tokens; its code is in the folded cell below).
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title A small ViT image encoder with the CNN's interface (B, 3, 32, 32) -> (B, 32)
 from torch import nn
 
@@ -644,7 +644,7 @@ for name, per_seed in variants.items():
 assert summary["CNN, RGB + outline"].min() > summary["CNN, RGB only"].max()
 assert summary["small ViT, RGB"].max() < 0.5 < summary["CNN, RGB only"].min()
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Dot plot: held-out zero-shot accuracy of three image encoders (CNN with the outline channel, CNN on RGB only, small ViT), one marker shape per seed, with a dashed line at the 90 % bar and a dotted line at chance."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Dot plot: held-out zero-shot accuracy of three image encoders (CNN with the outline channel, CNN on RGB only, small ViT), one marker shape per seed, with a dashed line at the 90 % bar and a dotted line at chance."}} tags=["hide-input"]
 #@title Plot held-out accuracy per image encoder and seed
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for seed, marker, colour in zip((0, 1, 2), ["o", "s", "^"], ["#0072B2", "#E69F00", "#009E73"]):
@@ -685,7 +685,7 @@ plt.show()
 # Each exercise has a check that gives instant feedback; the lesson never depends on your
 # answers.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 2.6 (run it; no need to read it)
 import torch
 
@@ -751,7 +751,7 @@ def check_recall_at_k(answer, quiet=False):
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex2-6-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex2-6-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 2.6
 def recall_at_k(sim, k):
     """Image→text recall@k of an (N, N) similarity matrix with the true pairs on the diagonal."""
@@ -762,14 +762,14 @@ def recall_at_k(sim, k):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex2-6-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-6-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.6
 check_recall_at_k(recall_at_k)
 ### BEGIN HIDDEN TESTS
 assert check_recall_at_k(recall_at_k, quiet=True) is True
 ### END HIDDEN TESTS
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 2.7 (run it; no need to read it)
 _half_batch_runs = {}
 
@@ -828,7 +828,7 @@ def check_half_batch(answer, quiet=False):
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex2-7-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex2-7-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 2.7
 def half_batch_run():
     """Train seed 0 on split 0 for STEPS steps with batch 64; return (model, history)."""
@@ -837,7 +837,7 @@ def half_batch_run():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex2-7-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-7-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.7
 check_half_batch(half_batch_run)
 ### BEGIN HIDDEN TESTS
@@ -849,7 +849,7 @@ assert check_half_batch(half_batch_run, quiet=True) is True
 #
 # Click an answer to get feedback (the quiz works without a running kernel).
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to show the questions)
 from jupyterquiz import display_quiz
 
@@ -902,7 +902,7 @@ display_quiz([
 # %% [markdown]
 # ## 8. Summary
 #
-# - Two small encoders and 2.2's contrastive loss, trained for seconds on generated captions,
+# - Two small encoders and 2.2's [contrastive loss](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#contrastive-loss-infonce), trained for seconds on generated captions,
 #   name colour–shape pairs they never saw: the loss made each word, and each visual property,
 #   a direction of its own in the shared space, and a new pair is a new sum of directions.
 # - Zero-shot classification needs only a caption per class; recall@1 needs a fair pool.

@@ -36,7 +36,7 @@
 # (patches, `[CLS]`, positions); PyTorch tensors and `nn.Module`; matrix products.
 # **Time to study:** about 25 minutes. **Time to run:** about 5 s on a laptop CPU.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -391,7 +391,7 @@ assert abs(per_block / 768**2 - 12) < 0.02                   # 4D² (W_Q, W_K, W
 #
 # **Kind:** transfer
 #
-# Global attention lets every patch look at every other patch. Some vision transformers
+# Global attention lets every patch look at every other patch. Some [vision transformers](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#vision-transformer-vit)
 # restrict each patch to a window around it (Swin, [Liu et al., 2021](https://arxiv.org/abs/2103.14030),
 # uses non-overlapping windows; here each patch gets its own). Write
 # `neighbour_mask(rows, cols, radius)` that returns a **boolean** tensor of shape
@@ -408,7 +408,7 @@ assert abs(per_block / 768**2 - 12) < 0.02                   # 4D² (W_Q, W_K, W
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.1 (run it; no need to read it)
 import torch
 
@@ -469,7 +469,7 @@ def check_neighbour_mask(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-1-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-1-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.1
 def neighbour_mask(rows, cols, radius):
     """Bool (rows*cols, rows*cols): True where two patches are within ``radius`` steps in both directions."""
@@ -482,7 +482,7 @@ def neighbour_mask(rows, cols, radius):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-1-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-1-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.1
 check_neighbour_mask(neighbour_mask)
 ### BEGIN HIDDEN TESTS
@@ -511,7 +511,7 @@ assert check_neighbour_mask(neighbour_mask, quiet=True) is True
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.2 (run it; no need to read it)
 import numbers
 
@@ -549,7 +549,7 @@ def check_vit_l14_prediction(fn, quiet=False):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-1-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-1-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.2
 def predicted_vit_l14_millions():
     """Your prediction: parameters of ViT-L/14 at 336 px with a 1,000-class head, in millions."""
@@ -558,7 +558,7 @@ def predicted_vit_l14_millions():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-1-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-1-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.2
 check_vit_l14_prediction(predicted_vit_l14_millions)
 ### BEGIN HIDDEN TESTS
@@ -579,7 +579,7 @@ assert abs(large["total"] / 1e6 - 304.5) < 0.1                  # the value the 
 #
 # Click an answer to get feedback (the quiz works without a running kernel).
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to show the questions)
 from jupyterquiz import display_quiz
 

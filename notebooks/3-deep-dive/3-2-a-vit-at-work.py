@@ -37,7 +37,7 @@
 # (attention, the block, the ViT); a training loop in PyTorch.
 # **Time to study:** about 30 minutes. **Time to run:** about 40 s on a laptop CPU.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -63,7 +63,7 @@ device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 WALL0, CPU0 = time.perf_counter(), time.process_time()  # the last cell prints this run's time
 print(f"torch {torch.__version__}, running on {device}")
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title From lesson 3.1, unchanged: attention, heads and the pre-norm block
 import math
 
@@ -117,7 +117,7 @@ class Block(nn.Module):
         x = x + self.attn(self.norm1(x), mask)   # tokens exchange information
         return x + self.mlp(self.norm2(x))       # each token is transformed on its own
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title From lesson 3.1, unchanged: the ViT
 import torch
 from torch import nn
@@ -221,7 +221,7 @@ for width in (64, 768, 4096):
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.3 (run it; no need to read it)
 import numbers
 
@@ -259,7 +259,7 @@ def check_attention_share(fn, quiet=False):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-2-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-2-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.3
 def predicted_attention_percent():
     """Your prediction: the percentage of a ViT-L/14-336 block's FLOPs in the N² attention products."""
@@ -268,7 +268,7 @@ def predicted_attention_percent():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.3
 check_attention_share(predicted_attention_percent)
 ### BEGIN HIDDEN TESTS
@@ -295,7 +295,7 @@ assert abs(attention_percent - 8.58) < 0.01   # the value the check uses
 # decide the result. (The timer's cell is folded; it is the same in every lesson that times
 # something.)
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title The course's timer: median wall time after warm-up (run it; no need to read it)
 import statistics
 import time
@@ -355,7 +355,7 @@ print(f"From 256 to 2,048 tokens (8x), the time grew {growth:.0f}x; the FLOPs "
 if device.type == "cpu":   # on a GPU, fixed kernel-launch costs dominate sizes this small
     assert growth > 8     # robust on a CPU: beyond 6D the cost grows faster than the token count
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Log-log chart against the number of tokens: the measured time of one block and the formula's FLOPs, each relative to its value at 64 tokens, with straight reference lines for growth proportional to N and to N squared; both curves bend from the N line towards the N squared line."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Log-log chart against the number of tokens: the measured time of one block and the formula's FLOPs, each relative to its value at 64 tokens, with straight reference lines for growth proportional to N and to N squared; both curves bend from the N line towards the N squared line."}} tags=["hide-input"]
 #@title Figure: time and FLOPs against tokens (run it; no need to read it)
 tokens = np.array(TOKENS, dtype=float)
 fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -390,7 +390,7 @@ plt.show()
 # measure the peak memory of the tensors one attention call creates with a small meter (a
 # folded cell: it watches every tensor PyTorch creates and frees, and keeps the largest total).
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title A meter for the peak memory of tensors (run it; no need to read it)
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
@@ -479,7 +479,7 @@ assert peaks["fused"] < 0.1 * peaks["explicit"]   # the fused kernel holds no N 
 # resolution, so the **same** scenes can be drawn at 32 px for training and larger later.
 # (The generator is folded.)
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Synthetic scenes: one shape, left or right, rendered at any size (run it; no need to read it)
 import numpy as np
 import torch
@@ -559,7 +559,7 @@ x_test_std, y_test = ((x_test - mean) / std).to(device), y_test.to(device)
 print("train", tuple(x_train.shape), "test", tuple(x_test.shape), "classes:", CLASSES)
 assert x_train.shape == (4000, 3, 32, 32) and int(y_train.max()) == 7
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Eight small synthetic images, each one coloured shape (circle, square, triangle or cross) on a dark noisy background in the left or right half, titled with its class; colour is part of the data, not a code."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Eight small synthetic images, each one coloured shape (circle, square, triangle or cross) on a dark noisy background in the left or right half, titled with its class; colour is part of the data, not a code."}} tags=["hide-input"]
 #@title Figure: eight training scenes and their labels (run it; no need to read it)
 fig, axes = plt.subplots(1, 8, figsize=(14, 2.3))
 for i, ax in enumerate(axes):
@@ -622,7 +622,7 @@ print(f"test accuracy over {len(SEEDS)} seeds: {overall.mean():.1%} ± {overall.
       f"(min {overall.min():.1%}, max {overall.max():.1%}); chance is 12.5 %")
 assert overall.min() >= 0.90   # the lesson's bar, on every seed
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Training loss against step for three seeds, one line style each, all falling from the chance level of log 8 to near zero within a few hundred steps."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Training loss against step for three seeds, one line style each, all falling from the chance level of log 8 to near zero within a few hundred steps."}} tags=["hide-input"]
 #@title Figure: training loss of the three seeds (run it; no need to read it)
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
 for seed, color, style in zip(SEEDS, ("#0072B2", "#E69F00", "#009E73"), ("-", "--", ":")):
@@ -658,7 +658,7 @@ print(f"[CLS] attention on the shape's patches: {share.mean():.1%} ± {share.std
       f"(min {share.min():.1%}); those patches are {area:.1%} of the image")
 assert share.min() > 1.5 * area
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Eight test scenes, each shown with the attention of the CLS token to its 16 patches drawn over it as a viridis heat map (seed 0, last block); colour in the scenes is data, the heat map's brightness is the attention weight."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Eight test scenes, each shown with the attention of the CLS token to its 16 patches drawn over it as a viridis heat map (seed 0, last block); colour in the scenes is data, the heat map's brightness is the attention weight."}} tags=["hide-input"]
 #@title Figure: [CLS] attention over eight test scenes, seed 0 (run it; no need to read it)
 with torch.no_grad():
     runs[0]["model"](x_test_std[:8])
@@ -775,7 +775,7 @@ for side in ("side, left scenes", "side, right scenes"):
 #
 # Now the **shape** column: at 48 px shape accuracy drops whatever the positions, and the
 # downscaled control brings it back. Each shape now spans 1.5× more patches in each
-# direction, sizes the patch embedding and attention never saw. Interpolation makes a model
+# direction, sizes the [patch embedding](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#patch-embedding) and attention never saw. Interpolation makes a model
 # *run* at a new resolution and keeps its sense of place; it does not teach it the new scale
 # of things. That is why models are fine-tuned briefly after their position grid is
 # interpolated ([Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929), section 3.2;
@@ -807,7 +807,7 @@ for side in ("side, left scenes", "side, right scenes"):
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.4 (run it; no need to read it)
 import numbers
 
@@ -861,7 +861,7 @@ def check_twice_the_resolution(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-2-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-2-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.4
 def twice_the_resolution():
     """Means over the three seeds at 64 px: side accuracy (interpolated, zero-padded), shape accuracy (interpolated)."""
@@ -882,7 +882,7 @@ def twice_the_resolution():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.4
 check_twice_the_resolution(twice_the_resolution)
 ### BEGIN HIDDEN TESTS
@@ -894,7 +894,7 @@ assert check_twice_the_resolution(twice_the_resolution, quiet=True) is True
 #
 # Click an answer to get feedback (the quiz works without a running kernel).
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to show the questions)
 from jupyterquiz import display_quiz
 

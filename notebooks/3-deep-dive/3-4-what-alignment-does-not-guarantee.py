@@ -39,7 +39,7 @@
 # **Time to study:** about 25 minutes. **Time to run:** about 1 minute on one laptop CPU core
 # (the last cell prints this run's time).
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -67,7 +67,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # %% [markdown]
 # ## 1. A test that needs word order
 #
-# Good zero-shot accuracy says a model links words to what they name. It does not say the model
+# Good [zero-shot](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#zero-shot-classification) accuracy says a model links words to what they name. It does not say the model
 # understands how the words are **put together**. On ARO, a benchmark of such cases,
 # [Yuksekgonul et al. (2022)](https://arxiv.org/abs/2210.01936) found that CLIP-style models
 # often prefer a caption with swapped relations or shuffled word order about as often as the
@@ -87,7 +87,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # impostor's. The scene generator and the word list sit in the folded cell below
 # (machinery); the ideas are in the cells after it.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Scenes, captions, the word list (machinery: run it, no need to read it)
 import torch
 
@@ -202,7 +202,7 @@ print("relation swap:", relation_swap(c))
 assert sorted(object_swap(c).split()) == sorted(c.split())  # the object swap is a permutation
 assert demo["images"].shape == (4, 3, 32, 64)
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Eight 32 by 64 pixel scenes in two rows, each with two coloured shapes on a grey background and its caption above it; the bottom row shows the top row's scenes with the two objects exchanged. Colour is part of the data here."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Eight 32 by 64 pixel scenes in two rows, each with two coloured shapes on a grey background and its caption above it; the bottom row shows the top row's scenes with the two objects exchanged. Colour is part of the data here."}} tags=["hide-input"]
 #@title Plot the scenes and their swapped twins
 fig, axes = plt.subplots(2, 4, figsize=(12, 2.9))
 for row, data in enumerate([demo, demo_swapped]):
@@ -313,7 +313,7 @@ for seed in (0, 1, 2):
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.7 (run it; no need to read it)
 import torch
 
@@ -358,7 +358,7 @@ def check_positional_bag_prediction(answer, quiet=False):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-4-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-4-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.7
 def predicted_object_swap_accuracy():
     """Your predicted object-swap accuracy of a bag of (word + position) vectors, in [0, 1]."""
@@ -367,7 +367,7 @@ def predicted_object_swap_accuracy():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-4-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-4-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.7
 check_positional_bag_prediction(predicted_object_swap_accuracy)
 ### BEGIN HIDDEN TESTS
@@ -524,7 +524,7 @@ def hard_negative_loss(image_emb, text_emb, negative_emb, logit_scale):
 # and measures both swap tests on the 1,000 test scenes (machinery: the loop is lesson 2.3's,
 # with the loss above).
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Train and test a model of one kind over three seeds (machinery)
 import functools
 import math
@@ -622,7 +622,7 @@ assert max(glob["object"] + glob["relation"]) < 0.65   # near chance, every seed
 # about the other.
 #
 # Now both sides keep what the test needs: left/right pooling and order-aware text, trained
-# with the plain contrastive loss (no hard negatives), three seeds.
+# with the plain [contrastive loss](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#contrastive-loss-infonce) (no hard negatives), three seeds.
 
 # %%
 plain = swap_experiment("halves", "transformer", False, device=device)
@@ -656,7 +656,7 @@ assert min(plain["object"] + plain["relation"]) > 0.75   # well above chance, ev
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.8 (run it; no need to read it)
 def check_hard_negative_experiment(answer, quiet=False, device="cpu"):
     """``answer()`` -> {"hard_negatives": True, "prediction": "higher" | "about the same" | "lower"}."""
@@ -696,7 +696,7 @@ def check_hard_negative_experiment(answer, quiet=False, device="cpu"):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-4-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-4-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.8
 def my_hard_negative_experiment():
     """The setting you change, and your prediction of its effect."""
@@ -705,7 +705,7 @@ def my_hard_negative_experiment():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-4-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-4-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.8
 check_hard_negative_experiment(my_hard_negative_experiment, device=device)
 ### BEGIN HIDDEN TESTS
@@ -754,7 +754,7 @@ for batch in (32, 128):
 # The four models side by side (mean over three seeds; the bars span the lowest to the highest
 # seed; the bag of words needs no training, its ties hold for any weights):
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Grouped bar chart: object-swap and relation-swap accuracy (hatched) of four models, a bag of words, global pooling with hard negatives, left/right pooling without and with hard negatives, with min-to-max bars over three seeds and a dashed line at chance; the first two sit at chance, the last two far above it."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Grouped bar chart: object-swap and relation-swap accuracy (hatched) of four models, a bag of words, global pooling with hard negatives, left/right pooling without and with hard negatives, with min-to-max bars over three seeds and a dashed line at chance; the first two sit at chance, the last two far above it."}} tags=["hide-input"]
 #@title Plot the swap accuracies of the four models
 names = ["bag of words\n(any weights)", "global pooling\n+ hard negatives",
          "left/right pooling\nno hard negatives", "left/right pooling\n+ hard negatives"]
@@ -784,7 +784,7 @@ plt.show()
 # ordinary batches, as it did here, and hard negatives supply the contrasts that ordinary
 # batches of real data lack.
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to see the questions)
 from jupyterquiz import display_quiz
 
