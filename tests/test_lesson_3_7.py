@@ -1,12 +1,12 @@
-"""Unit tests of lesson 3.5's export cells: scenes, questions, vocabulary, the tiny VLM, decoding,
-and the three self-checks."""
+"""Unit tests of lesson 3.7's export cells: scenes, questions, vocabulary, the tiny VLM, its
+losses, `ask` (bad input included) and the two self-checks."""
 import numpy as np
 import pytest
 import torch
 
 from nbexport import load_exports
 
-m = load_exports("notebooks/3-deep-dive/3-5-capstone-tiny-vlm.ipynb")
+m = load_exports("notebooks/3-deep-dive/3-7-capstone-tiny-vlm.ipynb")
 
 
 # --- scenes and questions ------------------------------------------------------------------
@@ -17,8 +17,6 @@ def test_masks_cover_a_sensible_fraction_and_reject_bad_input():
         assert mask.shape == (12, 12) and 0.3 < mask.mean() < 0.9
     with pytest.raises(ValueError, match="unknown shape"):
         m.shape_mask("hexagon", 12)
-    with pytest.raises(ValueError, match="positive int"):
-        m.shape_mask("circle", 0)
 
 
 def test_scenes_have_two_to_four_objects_in_distinct_sorted_cells():
@@ -34,8 +32,7 @@ def test_scenes_have_two_to_four_objects_in_distinct_sorted_cells():
 
 def test_render_puts_ink_only_in_occupied_cells():
     rng = np.random.default_rng(1)
-    scene = [("red", "square", 0), ("blue", "circle", 8)]
-    img = m.render_scene(scene, rng)
+    img = m.render_scene([("red", "square", 0), ("blue", "circle", 8)], rng)
     assert img.shape == (48, 48, 3) and img.dtype == np.float32 and 0 <= img.min() and img.max() <= 1
     cells = img.reshape(3, 16, 3, 16, 3).transpose(0, 2, 1, 3, 4).reshape(9, 16, 16, 3)
     distance = np.linalg.norm(cells - np.array(m.BACKGROUND), axis=-1).max(axis=(1, 2))
@@ -51,7 +48,7 @@ def test_answers_agree_with_the_scene():
     for _ in range(400):
         scene = m.sample_scene(rng)
         for qtype in m.QUESTION_TYPES:
-            qa = m.ask(scene, qtype, rng)
+            qa = m.make_question(scene, qtype, rng)
             if qa is None:
                 continue
             q, a = qa
@@ -75,10 +72,10 @@ def test_ambiguous_questions_are_not_asked():
     rng = np.random.default_rng(3)
     twins = [("red", "circle", 0), ("red", "circle", 4)]
     for qtype in ("colour", "shape", "position"):
-        assert m.ask(twins, qtype, rng) is None
-    assert m.ask(twins, "count", rng)[1] in ("zero", "two")
+        assert m.make_question(twins, qtype, rng) is None
+    assert m.make_question(twins, "count", rng)[1] in ("zero", "two")
     with pytest.raises(ValueError, match="unknown question type"):
-        m.ask(twins, "relation", rng)
+        m.make_question(twins, "relation", rng)
 
 
 def test_description_lists_objects_in_cell_order():
@@ -103,8 +100,6 @@ def test_make_batch_pads_and_marks_targets():
     assert m.decode(tokens[0]) == ["describe", ":", "red", "<eos>"] + ["<pad>"] * 4
     assert mask[0].tolist() == [False, False, True, True] + [False] * 4
     assert mask[1].tolist() == [False] * 6 + [True, True]
-    with pytest.raises(ValueError, match="2 prompts but 1 targets"):
-        m.make_batch([["?"], ["?"]], [["top"]])
 
 
 def test_patch_word_targets_are_distributions():
@@ -112,37 +107,21 @@ def test_patch_word_targets_are_distributions():
     assert t.shape == (1, 9, len(m.VOCAB))
     assert torch.allclose(t.sum(-1), torch.ones(1, 9))
     assert t[0, 4, m.STOI["red"]] == 0.5 and t[0, 4, m.STOI["circle"]] == 0.5
-    assert t[0, 0, m.STOI["nothing"]] == 1.0
+    assert t[0, 4, m.STOI["nothing"]] == 0 and t[0, 0, m.STOI["nothing"]] == 1.0
 
 
-def test_lr_schedule_warms_up_then_decays_to_zero():
-    values = [m.lr_schedule(s, 100, 10) for s in range(101)]
-    assert values[0] < values[9] and abs(max(values) - 1) < 0.05
-    assert values[-1] == pytest.approx(0.0, abs=1e-9)
-
-
-# --- the model -----------------------------------------------------------------------------
-
-def test_causal_mask_is_lower_triangular_and_rejects_bad_lengths():
-    assert torch.equal(m.causal_mask(5), torch.ones(5, 5, dtype=torch.bool).tril())
-    for bad in (0, -3, 2.0, True):
-        with pytest.raises(ValueError, match="positive int"):
-            m.causal_mask(bad)
-
+# --- the model and its losses ----------------------------------------------------------------
 
 def test_vit_shapes_ink_and_bad_input():
     torch.manual_seed(0)
-    for patch, n in ((16, 9), (8, 36), (4, 144)):
-        vit = m.TinyViT(patch=patch)
-        assert vit(torch.zeros(2, 3, 48, 48)).shape == (2, n, 64)
+    vit = m.TinyViT()
+    assert vit(torch.zeros(2, 3, 48, 48)).shape == (2, 9, 64)
     images = torch.full((1, 3, 48, 48), -0.5)
     images[0, :, 20:28, 20:28] = 0.9
     ink = m.TinyViT.ink(images)
     assert ink.shape == (1, 1, 48, 48) and ink[0, 0, 0, 0] == 0 and ink[0, 0, 24, 24] > 2
     with pytest.raises(ValueError, match=r"\(B, 3, 48, 48\)"):
-        m.TinyViT()(torch.zeros(2, 3, 32, 32))
-    with pytest.raises(ValueError, match="does not divide"):
-        m.TinyViT(patch=10)
+        vit(torch.zeros(2, 3, 32, 32))
 
 
 def test_vlm_logits_shape_and_causality():
@@ -158,80 +137,80 @@ def test_vlm_logits_shape_and_causality():
     assert torch.allclose(model(images, changed)[:, :-1], logits[:, :-1], atol=1e-5)
     # the image does change what the text positions predict
     assert not torch.allclose(model(-images, tokens)[:, 9:], logits[:, 9:])
+    # cached features give the same logits as the encoder
+    with torch.no_grad():
+        assert torch.allclose(model(None, tokens, model.encoder(images)), logits, atol=1e-6)
 
 
-def test_vlm_rejects_bad_tokens():
-    model = m.TinyVLM(len(m.VOCAB))
-    images = torch.zeros(2, 3, 48, 48)
-    with pytest.raises(TypeError, match="int64"):
-        model(images, torch.zeros(2, 3))
-    with pytest.raises(ValueError, match="max_text"):
-        model(images, torch.zeros(2, 30, dtype=torch.long))
-    with pytest.raises(ValueError, match="2 images but 3 token rows"):
-        model(images, torch.zeros(3, 4, dtype=torch.long))
-
-
-def test_greedy_decode_respects_max_new_and_returns_words():
+def test_losses_are_finite_and_the_patch_word_loss_can_be_switched_off():
     torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    scenes = [m.sample_scene(rng) for _ in range(8)]
+    images = torch.from_numpy(np.stack([m.render_scene(s, rng) for s in scenes])).permute(0, 3, 1, 2) * 2 - 1
+    targets = m.patch_word_targets(scenes, len(m.VOCAB))
     model = m.TinyVLM(len(m.VOCAB))
-    out = m.greedy_decode(model, torch.zeros(3, 3, 48, 48), [["describe", ":"]] * 3, max_new=4)
-    assert len(out) == 3 and all(len(o) <= 4 and all(w in m.STOI for w in o) for o in out)
-    assert model.training  # restored
+    both = m.stage1_loss(model, images, scenes, targets, np.random.default_rng(1))
+    one = m.stage1_loss(model, images, scenes, targets, np.random.default_rng(1), patch_words=False)
+    assert len(both) == 2 and len(one) == 1 and torch.isfinite(torch.stack(both)).all()
+    assert torch.allclose(both[0], one[0])
+    (answer,) = m.stage2_loss(model, images, scenes, np.random.default_rng(2))
+    assert torch.isfinite(answer) and answer > 0
 
 
-def test_greedy_decode_stops_at_eos():
-    class AlwaysEos(torch.nn.Module):
-        n_image = 9
+def test_answer_words_reads_the_last_question_position():
+    torch.manual_seed(0)
+    model = m.TinyVLM(len(m.VOCAB)).eval()
+    images = torch.zeros(2, 3, 48, 48)
+    short, long = ["how", "many", "circles", "are", "there", "?"], ["what", "shape", "is", "the", "red", "object", "?"]
+    together = m.answer_words(model, images, [short, long])
+    assert together == [m.answer_words(model, images[:1], [short])[0], m.answer_words(model, images[:1], [long])[0]]
+    assert all(w in m.STOI for w in together)
 
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.zeros(1))
 
-        def forward(self, images, tokens, feats=None):
-            logits = torch.zeros(tokens.shape[0], 9 + tokens.shape[1], len(m.VOCAB))
-            logits[..., m.EOS] = 1.0
-            return logits
+# --- ask: the learner-facing function, with bad input ---------------------------------------------
 
-    assert m.greedy_decode(AlwaysEos(), None, [["?"]] * 2, max_new=5) == [[], []]
+@pytest.fixture(scope="module")
+def model_and_image():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    return m.TinyVLM(len(m.VOCAB)).eval(), m.render_scene(m.sample_scene(rng), rng)
+
+
+def test_ask_answers_with_one_vocabulary_word(model_and_image):
+    model, image = model_and_image
+    for question in ("how many circles are there ?", "what colour is the cross?",
+                     ["where", "is", "the", "red", "circle", "?"]):
+        assert m.ask(model, image, question) in m.STOI
+    tensor = torch.from_numpy(image).permute(2, 0, 1) * 2 - 1
+    assert m.ask(model, tensor, "what colour is the cross ?") == m.ask(model, image, "what colour is the cross ?")
+
+
+def test_ask_names_the_words_it_does_not_know(model_and_image):
+    model, image = model_and_image
+    with pytest.raises(ValueError, match=r"does not know the words \['hexagon'\]"):
+        m.ask(model, image, "what colour is the hexagon ?")
+    with pytest.raises(ValueError, match=r"\['Where', 'ball'\]"):
+        m.ask(model, image, "Where is the red ball ?")
+
+
+@pytest.mark.parametrize("question,error,match", [
+    ("", ValueError, "empty"),
+    (42, TypeError, "string or a list of words"),
+    ([1, 2], TypeError, "string or a list of words"),
+])
+def test_ask_rejects_malformed_questions(model_and_image, question, error, match):
+    model, image = model_and_image
+    with pytest.raises(error, match=match):
+        m.ask(model, image, question)
+
+
+def test_ask_rejects_a_wrong_image(model_and_image):
+    model, _ = model_and_image
+    with pytest.raises(ValueError, match="48 x 48 RGB"):
+        m.ask(model, np.zeros((32, 32, 3)), "how many circles are there ?")
 
 
 # --- the exercises' self-checks: cases for tests/test_exercises.py -------------------------
-
-def _greedy_solution(next_logits, prompt, eos, max_new):
-    ids, new = list(prompt), []
-    for _ in range(max_new):
-        nxt = int(next_logits(ids).argmax())
-        if nxt == eos:
-            break
-        ids.append(nxt)
-        new.append(nxt)
-    return new
-
-
-def _greedy_with_prompt(next_logits, prompt, eos, max_new):
-    return list(prompt) + _greedy_solution(next_logits, prompt, eos, max_new)
-
-
-def _greedy_keeps_eos(next_logits, prompt, eos, max_new):
-    ids, new = list(prompt), []
-    for _ in range(max_new):
-        nxt = int(next_logits(ids).argmax())
-        ids.append(nxt)
-        new.append(nxt)
-        if nxt == eos:
-            break
-    return new
-
-
-def _greedy_prompt_only(next_logits, prompt, eos, max_new):
-    new = []
-    for _ in range(max_new):  # scores the prompt every time: never sees its own output
-        nxt = int(next_logits(list(prompt)).argmax())
-        if nxt == eos:
-            break
-        new.append(nxt)
-    return new
-
 
 def _shape_at_solution(scene, cell):
     answer = next((s for _, s, c in scene if c == cell), "nothing")
@@ -254,37 +233,38 @@ def _shape_at_unknown_word(scene, cell):
     return ["what", "shape", "is", "at", "the", m.POSITIONS[cell], "?"], answer
 
 
+def _shape_at_bare_position(scene, cell):  # v1's check accepted this: not a question at all
+    return [m.POSITIONS[cell]], next((s for _, s, c in scene if c == cell), "nothing")
+
+
+def _shape_at_wrong_place(scene, cell):
+    answer = next((s for _, s, c in scene if c == cell), "nothing")
+    return ["what", "shape", "is", "the", m.POSITIONS[(cell + 1) % 9], "object", "?"], answer
+
+
 CHECK_CASES = {
-    "check_causal_mask": {
-        "solution": lambda n: torch.ones(n, n, dtype=torch.bool).tril(),
-        "wrong": [
-            lambda n: torch.ones(n, n, dtype=torch.bool).triu(),       # transposed
-            lambda n: torch.ones(n, n, dtype=torch.bool).tril(-1),     # no diagonal
-            lambda n: torch.ones(n, n).tril(),                          # float, not bool
-            lambda n: torch.ones(n, n, dtype=torch.bool),               # no mask at all
-        ],
-    },
-    "check_greedy": {
-        "solution": _greedy_solution,
-        "wrong": [_greedy_with_prompt, _greedy_keeps_eos, _greedy_prompt_only],
-    },
     "check_shape_at": {
         "solution": _shape_at_solution,
-        "wrong": [_shape_at_transposed, _shape_at_colour, _shape_at_unknown_word],
+        "wrong": [_shape_at_transposed, _shape_at_colour, _shape_at_unknown_word, _shape_at_bare_position,
+                  _shape_at_wrong_place],
+    },
+    "check_no_stage1_prediction": {
+        "solution": lambda: 0.3,
+        "wrong": [lambda: 0.95, lambda: 45, lambda: 0.05, lambda: "0.45"],
     },
 }
 
 
 @pytest.mark.parametrize("name,i,expected", [
-    ("check_causal_mask", 0, "transposed"),
-    ("check_causal_mask", 1, "diagonal is missing"),
-    ("check_causal_mask", 2, "boolean"),
-    ("check_greedy", 0, "prompt too"),
-    ("check_greedy", 1, "ends with the eos"),
-    ("check_greedy", 2, "whole sequence so far"),
     ("check_shape_at", 0, "row-major"),
     ("check_shape_at", 1, "shape word"),
     ("check_shape_at", 2, "not in VOCAB"),
+    ("check_shape_at", 3, "not a question"),
+    ("check_shape_at", 4, "must name exactly its position"),
+    ("check_no_stage1_prediction", 0, "too optimistic"),
+    ("check_no_stage1_prediction", 1, "percentage"),
+    ("check_no_stage1_prediction", 2, "blind"),
+    ("check_no_stage1_prediction", 3, "Return a number"),
 ])
 def test_check_messages_name_the_mistake(name, i, expected, capsys):
     assert getattr(m, name)(CHECK_CASES[name]["wrong"][i]) is False

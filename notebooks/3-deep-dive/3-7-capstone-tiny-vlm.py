@@ -15,39 +15,32 @@
 # ---
 
 # %% [markdown]
-# # 3.5 Capstone: a tiny VLM
+# # 3.7 Capstone: a tiny VLM
 #
-# Every lesson so far took one part of a vision-language model apart. Here we put all of them
-# together and train a complete one, small enough to learn in about a minute on a laptop CPU:
-# a Vision Transformer turns a picture into patch features, a two-layer MLP projects them into
-# the language model's width, and a decoder-only transformer reads those image tokens followed
-# by a question and answers it with one word. We train it in two stages, as LLaVA is trained
-# ([Liu et al., 2023](https://arxiv.org/abs/2304.08485)): first we align the vision side by
-# having the model describe scenes, then we teach it to answer questions. Finally we measure
-# it honestly: per question type, against a baseline that never looks at the image, and with
-# the cost of its image tokens timed.
+# Every lesson so far took one part of a vision-language model apart. Here we put the parts
+# together and train a complete one on a laptop CPU: a Vision Transformer turns a picture into
+# patch features, a two-layer MLP projects them into the language model's width, and a small
+# decoder-only transformer reads those image tokens, then a question, and answers with one
+# word. We train it in two stages, as LLaVA is trained, measure it per question type against a
+# baseline that never looks at the image, and then remove each stage in turn to see which of
+# our claims the numbers actually support.
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pixels-to-tokens/pixels-to-tokens/blob/main/notebooks/3-deep-dive/3-5-capstone-tiny-vlm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/pixels-to-tokens/pixels-to-tokens/blob/main/student/notebooks/3-deep-dive/3-7-capstone-tiny-vlm.ipynb)
 #
 # **What you will build**
-# - a generator of scenes (2–4 coloured shapes) with four kinds of questions and one-word answers;
-# - a tiny VLM: ViT encoder → MLP projector → causal language model over a word vocabulary;
-# - stage 1 (alignment: describe the scene) and stage 2 (visual question answering), each with
-#   a progress bar and a loss curve;
-# - greedy decoding, accuracy per question type against a question-only ("blind") baseline;
-# - a measurement of what more image tokens cost per training step;
-# - a gallery of test scenes, and the model's mistakes explained.
+# - a tiny VLM: ViT encoder → MLP projector → causal language model over a word vocabulary,
+#   reusing lesson 3.1's transformer block unchanged;
+# - the two training stages (align the vision side by describing scenes; then answer questions);
+# - an evaluation per question type beside a question-only ("blind") baseline, and `ask`, to
+#   put your own question to the model;
+# - the ablations the lesson's claims rest on: no first stage, and no patch-word loss, on two seeds.
 #
-# **Time to run:** one to two minutes of training on one laptop CPU core, under 200 s in all
-# (see the benchmark table in the book); much less on a GPU.
+# **Prerequisites:** lessons 3.1 (attention, the pre-norm block) and 3.6 (connectors); what a
+# training step and cross-entropy are (lesson 1.2).
+# **Time to study:** about 30 minutes. **Time to run:** about 4 minutes on one laptop CPU core.
 
-# %% [markdown]
-# ## Set-up
-#
-# On Google Colab the next cell installs the one package Colab lacks (`jupyterquiz`, for the
-# quiz at the end). Everywhere else it does nothing.
-
-# %%
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
 
@@ -55,64 +48,71 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "jupyterquiz"], check=True)
 
 # %%
-import copy
-import math
 import time
-from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from torch import nn
 
+NOTEBOOK_START = time.perf_counter()
 SEED = 0
 torch.manual_seed(SEED)
 rng = np.random.default_rng(SEED)
+torch.set_num_threads(1)  # one thread: as fast on a busy laptop as on a quiet one, same results
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-# Our matrices are tiny (width 64): a second CPU thread barely speeds them up, and when the cores
-# are shared (other notebooks, a test runner) extra threads make every step many times slower.
-torch.set_num_threads(1)
-print(f"torch {torch.__version__}, running on {device}, {torch.get_num_threads()} CPU thread")
+print(f"torch {torch.__version__}, running on {device}")
 
 # %% [markdown]
-# ## The plan
+# ## 1. The plan
 #
 # A LLaVA-style VLM has three parts ([Liu et al., 2023](https://arxiv.org/abs/2304.08485);
-# [Liu et al., 2023b](https://arxiv.org/abs/2310.03744)):
+# [Liu et al., 2024](https://arxiv.org/abs/2310.03744)):
 #
 # 1. a **vision encoder** (a ViT) that turns the image into one feature vector per patch;
-# 2. a **[projector](../../book/glossary.md#projector)** (in LLaVA-1.5 a two-layer MLP with a GELU) that maps each patch feature
-#    to the language model's width, so it can sit in the sequence like a word embedding;
-# 3. a **decoder-only language model** that reads the sequence *image tokens, then question* and
-#    predicts the answer one token at a time, each position seeing only what came before it.
+# 2. a **[projector](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#projector)**
+#    (in LLaVA-1.5 a two-layer MLP, one of the connectors of lesson 3.6) that maps each patch
+#    feature to the language model's width, so it can sit in the sequence like a word embedding;
+# 3. a **decoder-only language model** that reads *image tokens, then question* and predicts
+#    the answer one token at a time, each position seeing only what came before it.
 #
-# LLaVA starts from a pretrained CLIP encoder and a pretrained language model. In stage 1 it
-# freezes both and trains only the projector on image–caption pairs, so that image features
-# land where the language model can read them; in stage 2 it keeps the encoder frozen and
-# trains the projector and the language model on instructions and answers. We have no
-# pretrained parts — everything starts from random weights — so our stage 1 has to teach the
-# encoder to see *and* the language model to read; stage 2 then freezes the encoder, exactly as
-# LLaVA does.
-#
-# The prototypes of this course showed why two stages matter at this scale too: a model
-# trained on questions from the start learns to answer from the question alone and ignores the
-# image. We will measure that "question-only" level as our baseline.
+# LLaVA starts from a pretrained CLIP encoder and a pretrained language model. In its stage 1
+# it trains only the projector on image–caption pairs; in stage 2 it trains the projector and
+# the language model on questions and answers, the encoder frozen. Our parts start from
+# **random weights**, so our stage 1 has to teach the encoder to see *and* the language model
+# to read; stage 2 then freezes the encoder as LLaVA does. Whether stage 1 is needed at all is
+# a real question: with pretrained parts, Karamcheti et al. found that the alignment stage can
+# be skipped without loss ([Prismatic VLMs, 2024](https://arxiv.org/abs/2402.07865)).
+# Section 6 measures what it does in *this* toy.
 
 # %% [markdown]
-# ## A small world of shapes
+# ## 2. A small world of shapes
 #
-# Each scene is a 48 × 48 image divided into a 3 × 3 grid of 16-pixel cells. Two to four objects
-# sit in distinct cells; each has one of five colours and one of four shapes, a random size
-# (10–12 px), a jitter of up to 2 px inside its cell, a slightly randomised colour, and pixel
-# noise on top. Objects never straddle cell borders: we will cut the image into 16-pixel
-# patches, so each patch holds at most one object (prototypes here learned far more slowly when
-# shapes were cut in half by patch borders).
+# Each scene is a 48 × 48 image divided into a 3 × 3 grid of 16-pixel cells. Two to four
+# objects sit in distinct cells; each has one of five colours and one of four shapes, a random
+# size (10–12 px), a jitter of up to 2 px inside its cell, a slightly randomised colour and
+# pixel noise. Objects never straddle a cell border, and we will cut the image into 16-pixel
+# patches, so each patch holds at most one whole object. Section 7 comes back to how much
+# easier that makes the task.
 #
-# The cell below defines the words of this world and draws each shape as an anti-aliased mask
-# (drawn at 4× resolution and averaged down, for clean edges).
+# Four question types, each answered with one word:
+#
+# | type | example | answers |
+# |---|---|---|
+# | colour | *what colour is the circle ?* | 5 colours |
+# | shape | *what shape is the red object ?* | 4 shapes |
+# | count | *how many circles are there ?* | zero … four |
+# | position | *where is the red circle ?* | 9 grid positions |
+#
+# A question must have exactly one right answer, so the generator only names an object that
+# is unique in its scene. The words of this world form the model's whole vocabulary: a few
+# dozen words, plus `<pad>` (fills short sequences), `<eos>` (ends an answer), the stage-1
+# prompt `describe :` and `nothing` (an empty cell). The generator, the drawing code and the
+# vocabulary are in the folded cell below.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The world: shapes, scenes, questions and the vocabulary (run it; no need to read it)
 import numpy as np
 
 COLOURS = {"red": (0.90, 0.15, 0.15), "green": (0.15, 0.75, 0.20), "blue": (0.20, 0.35, 0.95),
@@ -126,57 +126,27 @@ GRID, CELL = 3, 16
 IMAGE_SIZE = GRID * CELL  # 48 px
 BACKGROUND = (0.12, 0.12, 0.12)
 SIZES = (10, 11, 12)
+QUESTION_TYPES = ["colour", "shape", "count", "position"]
 
 
 def shape_mask(shape, size, supersample=4):
-    """Anti-aliased mask of one shape.
-
-    In:  ``shape`` one of SHAPES; ``size`` the side in pixels (a positive int).
-    Out: a float32 array (size, size) with values in [0, 1] (the fraction of each pixel covered).
-    """
+    """Anti-aliased mask (size, size) in [0, 1] of one of SHAPES, drawn at 4x and averaged down."""
     if shape not in SHAPES:
         raise ValueError(f"unknown shape {shape!r}; expected one of {SHAPES}")
-    if not isinstance(size, int) or size <= 0:
-        raise ValueError(f"size must be a positive int, got {size!r}")
     n = size * supersample
     y, x = (np.mgrid[0:n, 0:n] + 0.5) / n * 2 - 1  # pixel centres in [-1, 1]
-    if shape == "circle":
-        inside = x**2 + y**2 <= 1.0
-    elif shape == "square":
-        inside = (np.abs(x) <= 0.82) & (np.abs(y) <= 0.82)
-    elif shape == "triangle":
-        inside = (y >= -0.9) & (y <= 0.9) & (np.abs(x) <= (y + 0.9) / 1.8)
-    else:  # cross
-        inside = (np.abs(x) <= 0.3) | (np.abs(y) <= 0.3)
+    inside = {"circle": x**2 + y**2 <= 1.0,
+              "square": (np.abs(x) <= 0.82) & (np.abs(y) <= 0.82),
+              "triangle": (y >= -0.9) & (y <= 0.9) & (np.abs(x) <= (y + 0.9) / 1.8),
+              "cross": (np.abs(x) <= 0.3) | (np.abs(y) <= 0.3)}[shape]
     return inside.reshape(size, supersample, size, supersample).mean(axis=(1, 3)).astype(np.float32)
 
 
 MASKS = {(s, z): shape_mask(s, z) for s in SHAPES for z in SIZES}
 
-# %%
-fig, axes = plt.subplots(1, 4, figsize=(7, 2))
-for ax, s in zip(axes, SHAPES):
-    ax.imshow(MASKS[(s, 12)], cmap="gray", vmin=0, vmax=1)
-    ax.set_title(s)
-    ax.set_xlabel("x (px)")
-axes[0].set_ylabel("y (px)")
-fig.suptitle("The four shapes, 12 px masks (white = covered)")
-plt.tight_layout()
-plt.show()
-assert all(m.shape == (12, 12) and 0 <= m.min() and m.max() <= 1 for (s, z), m in MASKS.items() if z == 12)
 
-# %% [markdown]
-# A scene is a list of objects `(colour, shape, cell)` sorted by cell, and `render_scene` paints
-# it. Keeping the scene as symbols beside its picture is what lets us generate questions with
-# exact answers.
-
-# %% tags=["export"]
 def sample_scene(rng, n_objects=None):
-    """Draw a random scene.
-
-    In:  ``rng`` a numpy Generator; ``n_objects`` 2, 3 or 4 (random if None).
-    Out: a list of (colour, shape, cell) tuples, one per object, sorted by cell (0..8, row-major).
-    """
+    """A random scene: a list of (colour, shape, cell) with 2-4 objects in distinct cells, sorted by cell."""
     if n_objects is None:
         n_objects = int(rng.integers(2, 5))
     if n_objects not in (2, 3, 4):
@@ -186,12 +156,7 @@ def sample_scene(rng, n_objects=None):
 
 
 def render_scene(scene, rng, jitter=2):
-    """Paint a scene.
-
-    In:  ``scene`` a list of (colour, shape, cell); ``rng`` a numpy Generator (size, jitter,
-         colour and pixel noise); ``jitter`` the largest shift in pixels inside a cell.
-    Out: a float32 array (48, 48, 3) with values in [0, 1].
-    """
+    """Paint a scene: float32 (48, 48, 3) in [0, 1]; size, jitter, colour and noise drawn from ``rng``."""
     img = np.empty((IMAGE_SIZE, IMAGE_SIZE, 3), np.float32)
     img[:] = BACKGROUND
     for colour, shape, cell in scene:
@@ -204,58 +169,15 @@ def render_scene(scene, rng, jitter=2):
         y0 = int(np.clip(row * CELL + offset + dy, row * CELL, row * CELL + CELL - size))
         x0 = int(np.clip(col * CELL + offset + dx, col * CELL, col * CELL + CELL - size))
         rgb = np.clip(np.array(COLOURS[colour]) + rng.normal(0, 0.05, 3), 0, 1).astype(np.float32)
-        m = MASKS[(shape, size)][..., None]  # (size, size, 1)
-        patch = img[y0:y0 + size, x0:x0 + size]
-        img[y0:y0 + size, x0:x0 + size] = patch * (1 - m) + rgb * m
+        m = MASKS[(shape, size)][..., None]
+        img[y0:y0 + size, x0:x0 + size] = img[y0:y0 + size, x0:x0 + size] * (1 - m) + rgb * m
     img += rng.normal(0, 0.02, size=img.shape).astype(np.float32)
     return np.clip(img, 0, 1)
 
 
-# %%
-demo_scenes = [sample_scene(rng) for _ in range(6)]
-demo_images = [render_scene(s, rng) for s in demo_scenes]
-fig, axes = plt.subplots(1, 6, figsize=(13, 2.6))
-for ax, s, im in zip(axes, demo_scenes, demo_images):
-    ax.imshow(im, extent=(0, IMAGE_SIZE, IMAGE_SIZE, 0))
-    for k in (CELL, 2 * CELL):
-        ax.axhline(k, color="white", lw=0.4, alpha=0.5)
-        ax.axvline(k, color="white", lw=0.4, alpha=0.5)
-    ax.set_title("\n".join(f"{c} {sh} @{POSITIONS[k]}" for c, sh, k in s), fontsize=7)
-    ax.set_xlabel("x (px)")
-axes[0].set_ylabel("y (px)")
-fig.suptitle("Random scenes with their symbolic description (faint lines: the 16-px patch grid)")
-plt.tight_layout()
-plt.show()
-assert demo_images[0].shape == (48, 48, 3)
-
-# %% [markdown]
-# ## Questions with exact answers
-#
-# Four question types, each answered with one word:
-#
-# | type | example | answers |
-# |---|---|---|
-# | colour | *what colour is the circle ?* | 5 colours |
-# | shape | *what shape is the red object ?* | 4 shapes |
-# | count | *how many circles are there ?* | zero … four |
-# | position | *where is the red circle ?* | 9 grid positions |
-#
-# A question must have exactly one right answer, so `ask` only names an object that is unique
-# in its scene (the only circle, the only red object, the only red circle) and returns `None`
-# when the scene has no such object; counting works in every scene, zero included.
-
-# %% tags=["export"]
-QUESTION_TYPES = ["colour", "shape", "count", "position"]
-
-
-def ask(scene, qtype, rng):
-    """Make one question about a scene.
-
-    In:  ``scene`` a list of (colour, shape, cell); ``qtype`` one of QUESTION_TYPES;
-         ``rng`` a numpy Generator (which object or shape is asked about).
-    Out: (question words, answer word), or None if the scene cannot support this type
-         (no object unique enough to be named).
-    """
+def make_question(scene, qtype, rng):
+    """One question of type ``qtype`` about ``scene``: (question words, answer word), or None
+    when no object of the scene is unique enough to be named."""
     if qtype not in QUESTION_TYPES:
         raise ValueError(f"unknown question type {qtype!r}; expected one of {QUESTION_TYPES}")
     colours = [c for c, _, _ in scene]
@@ -277,30 +199,20 @@ def ask(scene, qtype, rng):
     return ["where", "is", "the", colour, shape, "?"], POSITIONS[cell]
 
 
+def sample_question(scene, rng):
+    """A random question of a random type the scene supports: (words, answer, type)."""
+    while True:
+        qtype = QUESTION_TYPES[int(rng.integers(len(QUESTION_TYPES)))]
+        qa = make_question(scene, qtype, rng)
+        if qa is not None:
+            return qa[0], qa[1], qtype
+
+
 def describe(scene):
-    """The scene description used in stage 1: '<colour> <shape> <position>' per object, in cell order."""
-    words = []
-    for colour, shape, cell in scene:
-        words += [colour, shape, POSITIONS[cell]]
-    return words
+    """The stage-1 description: '<colour> <shape> <position>' per object, in cell order."""
+    return [w for colour, shape, cell in scene for w in (colour, shape, POSITIONS[cell])]
 
 
-# %%
-for qtype in QUESTION_TYPES:
-    q = ask(demo_scenes[0], qtype, rng)
-    print(f"{qtype:9s}", " ".join(q[0]) if q else "(not possible in this scene)", "->", q[1] if q else "")
-print("description:", " ".join(describe(demo_scenes[0])))
-assert ask([("red", "circle", 0), ("red", "circle", 4)], "colour", rng) is None  # two circles: ambiguous
-assert ask([("red", "circle", 0), ("blue", "circle", 4)], "position", rng)[1] in ("top-left", "centre")
-
-# %% [markdown]
-# ## A word vocabulary
-#
-# Our language model works on whole words, not subword pieces: a few dozen words describe this
-# whole world (the cell below prints them), plus a few special tokens. `<pad>` fills short sequences, `<eos>` ends an answer, `describe :`
-# is the stage-1 prompt, and `nothing` is the word for an empty cell (used in stage 1).
-
-# %% tags=["export"]
 SPECIALS = ["<pad>", "<eos>", "describe", ":", "nothing"]
 WORDS = sorted({"what", "colour", "is", "the", "shape", "object", "?", "how", "many", "are",
                 "there", "where"} | set(PLURALS.values()) | set(SHAPES) | set(COLOURS)
@@ -311,7 +223,7 @@ PAD, EOS = STOI["<pad>"], STOI["<eos>"]
 
 
 def encode(words):
-    """Words -> list of token ids. Raises ValueError naming any word outside VOCAB."""
+    """Words -> token ids. Raises ValueError naming every word outside VOCAB."""
     if isinstance(words, str):
         raise TypeError("encode takes a list of words, not a string; use text.split()")
     unknown = [w for w in words if w not in STOI]
@@ -321,166 +233,142 @@ def encode(words):
 
 
 def decode(ids):
-    """Token ids -> list of words."""
+    """Token ids -> words."""
     return [VOCAB[int(i)] for i in ids]
 
 
-# %%
-print(len(VOCAB), "tokens:", " ".join(VOCAB))
-ids = encode("where is the red circle ?".split())
-print(ids, "->", decode(ids))
-assert decode(encode(["how", "many", "crosses", "are", "there", "?"])) == ["how", "many", "crosses", "are", "there", "?"]
-try:
-    encode(["what", "colour", "is", "the", "hexagon", "?"])
-except ValueError as err:
-    print("ValueError:", err)
-
 # %% [markdown]
-# ## Training and test data
-#
-# We draw 4,000 training scenes and, with a different seed, a held-out test set of 2,000 *new*
-# scenes with one question each, 500 per type. Because sizes, jitter, colours and noise are
-# random, no test image equals a training image; the cell also reports how many test scenes
-# have a symbolic layout (the same objects in the same cells) that occurs among the training
-# scenes, so we can check the model does not merely remember layouts.
+# We draw 3,000 training scenes and, with another seed, 800 held-out test questions (200 per
+# type), and a few examples with what the generator knows about them:
 
-# %%
-N_TRAIN, N_TEST_PER_TYPE = 4000, 500
-t0 = time.time()
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Data: training scenes, test questions, tensors (run it; no need to read it)
+N_TRAIN, N_TEST_PER_TYPE = 3000, 200
 train_scenes = [sample_scene(rng) for _ in range(N_TRAIN)]
 train_images = np.stack([render_scene(s, rng) for s in train_scenes])  # (N, 48, 48, 3)
-
 test_rng = np.random.default_rng(SEED + 1000)
-test_set = []  # (scene, image, question words, answer, qtype)
+test_set = []  # (scene, image, question words, answer, type)
 for i in range(N_TEST_PER_TYPE * len(QUESTION_TYPES)):
     qtype = QUESTION_TYPES[i % len(QUESTION_TYPES)]
-    while True:
-        scene = sample_scene(test_rng)
-        qa = ask(scene, qtype, test_rng)
-        if qa is not None:
-            break
+    while (qa := make_question(scene := sample_scene(test_rng), qtype, test_rng)) is None:
+        pass
     test_set.append((scene, render_scene(scene, test_rng), qa[0], qa[1], qtype))
-print(f"generated {N_TRAIN} training scenes and {len(test_set)} test questions in {time.time() - t0:.1f} s")
-
-train_layouts = {tuple(s) for s in train_scenes}
-seen_layout = np.array([tuple(t[0]) in train_layouts for t in test_set])
-print(f"test scenes whose exact layout also occurs in training: {seen_layout.mean():.1%}")
-print("test questions per type:", Counter(t[4] for t in test_set))
 
 
-# %% [markdown]
-# Images become tensors of shape (N, 3, 48, 48) on the device, scaled to [-1, 1].
-
-# %%
 def to_batch(images):
-    """(N, 48, 48, 3) float array in [0, 1] -> (N, 3, 48, 48) tensor in [-1, 1] on the device."""
+    """(N, 48, 48, 3) in [0, 1] -> (N, 3, 48, 48) tensor in [-1, 1] on the device."""
     return (torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2) * 2 - 1).to(device)
 
 
-X_train = to_batch(train_images)  # (4000, 3, 48, 48)
-X_test = to_batch(np.stack([t[1] for t in test_set]))  # (2000, 3, 48, 48)
-print(tuple(X_train.shape), tuple(X_test.shape))
-assert X_train.shape == (N_TRAIN, 3, 48, 48) and X_test.min() >= -1 and X_test.max() <= 1
+X_train = to_batch(train_images)                            # (3000, 3, 48, 48)
+X_test = to_batch(np.stack([t[1] for t in test_set]))       # (800, 3, 48, 48)
+test_types = np.array([t[4] for t in test_set])
+train_layouts = {tuple(s) for s in train_scenes}
+seen_layout = np.array([tuple(t[0]) in train_layouts for t in test_set])
+print(f"{N_TRAIN} training scenes, {len(test_set)} test questions; "
+      f"test scenes whose exact layout occurs in training: {seen_layout.mean():.1%}")
+
+# %% mystnb={"image": {"alt": "Five example scenes of coloured shapes on a dark background, each titled with a question and its answer; faint lines mark the 3 by 3 grid of 16-pixel patches. Colour is data here."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Figure: five test scenes with their questions
+fig, axes = plt.subplots(1, 5, figsize=(12, 2.9))
+for ax, (scene, image, q, a, qtype) in zip(axes, test_set[:5]):
+    ax.imshow(image, extent=(0, IMAGE_SIZE, IMAGE_SIZE, 0))
+    for k in (CELL, 2 * CELL):
+        ax.axhline(k, color="white", lw=0.4, alpha=0.5)
+        ax.axvline(k, color="white", lw=0.4, alpha=0.5)
+    ax.set_title(f"{' '.join(q)}\n→ {a}", fontsize=8)
+    ax.set_xlabel("x (px)")
+axes[0].set_ylabel("y (px)")
+fig.suptitle("Test scenes and questions (faint lines: the 16-px patch grid)")
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
-# ## The model, part by part
+# ## 3. The model, part by part
 #
-# ### The causal mask
-#
-# In a decoder-only language model, position *i* may attend to positions 0 … *i* and never to
-# later ones: that is what lets it be trained on every position at once and then generate one
-# token at a time. The mask is a lower-triangular boolean matrix (`True` = may attend). The
-# image tokens come first, so every text token sees the whole image, and the image tokens never
-# see the question. (PaliGemma, by contrast, lets the image and the question attend to each
-# other in both directions ([Beyer et al., 2024](https://arxiv.org/abs/2407.07726)); we keep the
-# plain causal form.) Exercise 3.11 asks you to write this mask yourself.
+# Both the encoder and the language model are stacks of lesson 3.1's pre-norm transformer
+# block, carried over below unchanged: multi-head self-attention, then a two-layer MLP, each
+# added back to the residual stream. Its `mask` argument says which token may look at which.
 
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title From lesson 3.1, unchanged: the pre-norm block
+import math
+
 import torch
+from torch import nn
 
 
-def causal_mask(length, device=None):
-    """Boolean (length, length) mask: entry [i, j] is True where query i may attend to key j (j <= i)."""
-    if not isinstance(length, int) or isinstance(length, bool) or length <= 0:
-        raise ValueError(f"length must be a positive int, got {length!r}")
-    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
+def attention(q, k, v, mask=None):
+    """softmax(q kᵀ / √dk) v. q (..., Nq, dk), k (..., Nk, dk), v (..., Nk, dv);
+    mask: bool (Nq, Nk), True where a query may look at a key. -> out (..., Nq, dv), weights."""
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(f"q {tuple(q.shape)} and k {tuple(k.shape)} must end in the same head size dk")
+    if mask is not None and tuple(mask.shape[-2:]) != (q.shape[-2], k.shape[-2]):
+        raise ValueError(f"mask {tuple(mask.shape)} must end in (Nq, Nk) = ({q.shape[-2]}, {k.shape[-2]})")
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])   # (..., Nq, Nk)
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))       # masked keys get weight 0
+    weights = scores.softmax(dim=-1)                            # (..., Nq, Nk), rows sum to 1
+    return weights @ v, weights                                 # (..., Nq, dv)
 
 
-# %%
-print(causal_mask(5).int())
-assert torch.equal(causal_mask(4), torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]], dtype=torch.bool))
+class MultiHeadSelfAttention(nn.Module):
+    """h heads of width D/h in parallel, then W_O. (B, N, D) -> (B, N, D); keeps the last
+    weights (B, h, N, N) in ``self.weights``."""
 
-# %% [markdown]
-# ### One transformer block
-#
-# Both the encoder and the language model are stacks of the same pre-norm block: multi-head
-# self-attention, then a two-layer MLP, each added back to the residual stream
-# ([Vaswani et al., 2017](https://arxiv.org/abs/1706.03762); lesson 3.1 builds attention from
-# first principles). The encoder's blocks let every patch see every other patch; the language
-# model's blocks receive the causal mask.
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)   # W_Q, W_K, W_V of all heads, stacked
+        self.proj = nn.Linear(dim, dim)      # W_O: mixes the heads
 
-# %% tags=["export"]
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+    def forward(self, x, mask=None):
+        b, n, d = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads)   # (B, N, 3, h, D/h)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)                               # each (B, h, N, D/h)
+        out, self.weights = attention(q, k, v, mask)                       # (B, h, N, D/h)
+        return self.proj(out.transpose(1, 2).reshape(b, n, d))            # heads side by side, mixed
 
 
 class Block(nn.Module):
-    """Pre-norm transformer block. In/out: (B, T, width); ``mask`` (T, T) bool or None (full attention)."""
+    """Pre-norm transformer block: x + attn(LN(x)), then x + MLP(LN(x)). (B, N, D) -> (B, N, D)."""
 
-    def __init__(self, width, heads):
+    def __init__(self, dim, heads, mlp_ratio=4):
         super().__init__()
-        if width % heads:
-            raise ValueError(f"width {width} is not divisible by heads {heads}")
-        self.heads = heads
-        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
-        self.qkv = nn.Linear(width, 3 * width)
-        self.out = nn.Linear(width, width)
-        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width))
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = MultiHeadSelfAttention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp_ratio * dim), nn.GELU(), nn.Linear(mlp_ratio * dim, dim))
 
     def forward(self, x, mask=None):
-        B, T, D = x.shape
-        q, k, v = self.qkv(self.norm1(x)).view(B, T, 3, self.heads, D // self.heads).permute(2, 0, 3, 1, 4)
-        # q, k, v: (B, heads, T, D/heads)
-        a = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # (B, heads, T, D/heads)
-        x = x + self.out(a.transpose(1, 2).reshape(B, T, D))  # (B, T, D)
-        return x + self.mlp(self.norm2(x))
-
-
-# %%
-blk = Block(64, 4)
-h = torch.randn(2, 7, 64)
-print("block:", tuple(blk(h).shape), "| with the causal mask:", tuple(blk(h, causal_mask(7)).shape))
-assert blk(h).shape == (2, 7, 64)
-# causality: changing the last token must not change the outputs at earlier positions
-h2 = h.clone()
-h2[:, -1] += 1.0
-assert torch.allclose(blk(h, causal_mask(7))[:, :-1], blk(h2, causal_mask(7))[:, :-1], atol=1e-6)
+        x = x + self.attn(self.norm1(x), mask)   # tokens exchange information
+        return x + self.mlp(self.norm2(x))       # each token is transformed on its own
 
 # %% [markdown]
 # ### The vision encoder
 #
 # A ViT ([Dosovitskiy et al., 2020](https://arxiv.org/abs/2010.11929)): a strided convolution
-# cuts the image into *P* × *P* patches and maps each to the encoder's width (exactly the linear
-# [patch embedding](../../book/glossary.md#patch-embedding) of lesson 2.1), learned [position embeddings](../../book/glossary.md#position-embedding) are added, and two blocks mix the
-# patches. With 48-px images and 16-px patches that is (48/16)² = 9 image tokens.
+# cuts the image into 16 × 16 patches and maps each to width 64 (the
+# [patch embedding](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#patch-embedding)),
+# learned [position embeddings](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#position-embedding)
+# are added, and two blocks mix the patches: (48/16)² = **9 image tokens**.
 #
-# One addition: before patching we append a fourth, colour-free input channel, the **ink** —
-# each pixel's distance from the background colour, which we estimate from the image's border.
-# A red circle and a blue circle look completely different in the RGB channels but identical
-# in the ink channel, so one set of weights can learn "circle" for every colour. (The CLIP
-# prototypes of this course found the same channel fixed shape errors on low-contrast colours.)
+# One hand-made addition: a fourth, colour-free input channel, the **ink**, each pixel's
+# distance from the background colour (estimated from the border). A red and a blue circle
+# differ in RGB but are identical in ink, so one set of weights can learn "circle" for every
+# colour. A real VLM's encoder has no such help; section 7 lists this among the toy's shortcuts.
 
 # %% tags=["export"]
+import torch
+from torch import nn
+
+
 class TinyViT(nn.Module):
-    """ViT encoder. In: images (B, 3, S, S) in [-1, 1]. Out: patch features (B, (S/P)^2, width)."""
+    """ViT encoder. In: images (B, 3, S, S) in [-1, 1]. Out: patch features (B, (S/P)², width)."""
 
     def __init__(self, image_size=48, patch=16, width=64, depth=2, heads=4):
         super().__init__()
-        if image_size % patch:
-            raise ValueError(f"patch {patch} does not divide image size {image_size}")
-        self.image_size, self.patch = image_size, patch
-        self.n_tokens = (image_size // patch) ** 2
+        self.image_size, self.n_tokens = image_size, (image_size // patch) ** 2
         self.embed = nn.Conv2d(4, width, kernel_size=patch, stride=patch)  # RGB + ink -> width
         self.pos = nn.Parameter(torch.randn(1, self.n_tokens, width) * 0.02)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(depth)])
@@ -490,113 +378,113 @@ class TinyViT(nn.Module):
     def ink(images):
         """(B, 3, S, S) -> (B, 1, S, S): distance of each pixel from the median border colour."""
         border = torch.cat([images[:, :, 0], images[:, :, -1], images[:, :, :, 0], images[:, :, :, -1]], -1)
-        background = border.median(dim=-1).values  # (B, 3)
-        diff = images - background[:, :, None, None]  # (B, 3, S, S)
-        return (diff * diff).sum(dim=1, keepdim=True).sqrt()  # (B, 1, S, S)
+        diff = images - border.median(dim=-1).values[:, :, None, None]   # (B, 3, S, S)
+        return diff.norm(dim=1, keepdim=True)                             # (B, 1, S, S)
 
     def forward(self, images):
         if images.dim() != 4 or images.shape[1:] != (3, self.image_size, self.image_size):
             raise ValueError(f"expected images of shape (B, 3, {self.image_size}, {self.image_size}), "
                              f"got {tuple(images.shape)}")
-        x = torch.cat([images, self.ink(images)], dim=1)  # (B, 4, S, S)
-        x = self.embed(x).flatten(2).transpose(1, 2) + self.pos  # (B, N, width)
+        x = torch.cat([images, self.ink(images)], dim=1)          # (B, 4, S, S)
+        x = self.embed(x).flatten(2).transpose(1, 2) + self.pos   # (B, N, width)
         for block in self.blocks:
-            x = block(x)
+            x = block(x)                                          # full attention: no mask
         return self.norm(x)
 
-
-# %%
-vit = TinyViT().to(device)
-feats = vit(X_train[:8])
-print("images", tuple(X_train[:8].shape), "-> patch features", tuple(feats.shape))
-assert feats.shape == (8, 9, 64)
 
 # %% [markdown]
 # ### The projector and the language model
 #
-# The projector is LLaVA-1.5's [connector](../../book/glossary.md#connector): Linear → GELU → Linear, applied to each patch feature
-# on its own, so 9 patch features become 9 image tokens of the language model's width (lesson
-# 3.4 compares it with other connectors).
+# The projector is LLaVA-1.5's connector: Linear → GELU → Linear on each patch feature, so 9
+# features become 9 image tokens of the language model's width. They are
+# [soft tokens](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#soft-token):
+# vectors with no word behind them.
 #
-# The language model embeds words (a table of `len(VOCAB)` vectors), adds learned position
-# embeddings to the whole sequence, runs causal blocks, and scores every vocabulary word at
-# every position with the **same** embedding table (tied input and output embeddings,
-# [Press & Wolf, 2017](https://arxiv.org/abs/1608.05859)). Two details matter at this scale:
-# the word embeddings start small (std 0.02: with unit-variance embeddings a tied head starts
-# with huge logits and a prototype's loss stayed stuck for 200 steps), and the image tokens
-# come first in the sequence, the question after them.
+# The language model embeds words, puts the image tokens **first** and the text after them,
+# adds learned positions and runs two blocks with a **causal mask**: a lower-triangular
+# boolean matrix, so position *i* may look at positions 0 … *i* and never at later ones. That
+# is what lets it be trained on every position at once and then generate one token at a time;
+# it also means every text token sees the whole image, and image tokens never see the
+# question. Then it scores every vocabulary word at every position with the **same** embedding
+# table (tied input and output embeddings, [Press & Wolf, 2017](https://arxiv.org/abs/1608.05859)),
+# whose vectors start small (std 0.02: a tied head with unit-variance embeddings starts with
+# huge scores and learns slowly).
 
 # %% tags=["export"]
+import torch
+from torch import nn
+
+
 class TinyVLM(nn.Module):
-    """ViT encoder -> MLP projector -> causal language model over a word vocabulary.
+    """ViT -> MLP projector -> causal LM. forward(images, tokens, feats=None) -> logits
+    (B, 9 + T, vocab); position 9 + t - 1 predicts token t. ``feats`` (B, 9, 64) replaces
+    the encoder's output (stage 2 caches it)."""
 
-    forward(images, tokens) -> logits (B, N_img + T, vocab): position N_img + t - 1 predicts token t.
-    In:  images (B, 3, 48, 48) in [-1, 1] (or ``feats`` (B, N_img, vision width) from a frozen
-         encoder); tokens (B, T) int64 word ids.
-    """
-
-    def __init__(self, vocab_size, image_size=48, patch=16, vision_width=64, width=64,
-                 vision_depth=2, depth=2, heads=4, max_text=24):
+    def __init__(self, vocab_size, width=64, heads=4, depth=2, max_text=24):
         super().__init__()
-        self.encoder = TinyViT(image_size, patch, vision_width, vision_depth, heads)
+        self.encoder = TinyViT(width=width, heads=heads)
         self.n_image = self.encoder.n_tokens
-        self.projector = nn.Sequential(nn.Linear(vision_width, width), nn.GELU(), nn.Linear(width, width))
+        self.projector = nn.Sequential(nn.Linear(width, width), nn.GELU(), nn.Linear(width, width))
         self.embed = nn.Embedding(vocab_size, width)
         nn.init.normal_(self.embed.weight, std=0.02)
         self.pos = nn.Parameter(torch.randn(1, self.n_image + max_text, width) * 0.02)
         self.blocks = nn.ModuleList([Block(width, heads) for _ in range(depth)])
         self.norm = nn.LayerNorm(width)
-        self.max_text = max_text
 
     def forward(self, images, tokens, feats=None):
-        if not torch.is_tensor(tokens) or tokens.dtype != torch.long or tokens.dim() != 2:
-            raise TypeError("tokens must be an int64 tensor of shape (B, T)")
-        if tokens.shape[1] > self.max_text:
-            raise ValueError(f"text of {tokens.shape[1]} tokens exceeds max_text={self.max_text}")
-        if feats is None:
-            feats = self.encoder(images)  # (B, N_img, vision width)
-        if feats.shape[0] != tokens.shape[0]:
-            raise ValueError(f"{feats.shape[0]} images but {tokens.shape[0]} token rows")
-        x = torch.cat([self.projector(feats), self.embed(tokens)], dim=1)  # (B, N_img + T, width)
+        feats = self.encoder(images) if feats is None else feats              # (B, 9, 64)
+        x = torch.cat([self.projector(feats), self.embed(tokens)], dim=1)     # (B, 9 + T, 64)
         x = x + self.pos[:, : x.shape[1]]
-        mask = causal_mask(x.shape[1], device=x.device)
+        causal = torch.ones(x.shape[1], x.shape[1], dtype=torch.bool, device=x.device).tril()
         for block in self.blocks:
-            x = block(x, mask)
-        return self.norm(x) @ self.embed.weight.T  # (B, N_img + T, vocab)
+            x = block(x, causal)
+        return self.norm(x) @ self.embed.weight.T                             # (B, 9 + T, vocab)
 
 
 # %%
 torch.manual_seed(SEED)
 model = TinyVLM(len(VOCAB)).to(device)
-tokens = torch.tensor([encode("where is the red circle ?".split())] * 8, device=device)  # (8, 6)
-logits = model(X_train[:8], tokens)
+tokens = torch.tensor([encode("where is the red circle ?".split())] * 4, device=device)  # (4, 6)
+logits = model(X_train[:4], tokens)
 print("tokens", tuple(tokens.shape), "-> logits", tuple(logits.shape), "= (batch, 9 image + 6 text, vocabulary)")
-assert logits.shape == (8, 9 + 6, len(VOCAB))
-n_params = {name: sum(p.numel() for p in part.parameters()) for name, part in
-            [("encoder", model.encoder), ("projector", model.projector)]}
-n_params["language model"] = sum(p.numel() for p in model.parameters()) - sum(n_params.values())
-print("parameters:", {k: f"{v:,}" for k, v in n_params.items()}, f"total {sum(n_params.values()):,}")
-try:
-    model(X_train[:8, :, :32, :32], tokens)
-except ValueError as err:
-    print("ValueError:", err)
+assert logits.shape == (4, 9 + 6, len(VOCAB))
+later = tokens.clone()
+later[:, -1] = STOI["square"]  # change the last word: no earlier position may notice
+assert torch.allclose(model(X_train[:4], later)[:, :-1], logits[:, :-1], atol=1e-5)
+print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
 
 # %% [markdown]
-# Here is one training sequence as the language model sees it: nine image tokens ([soft tokens](../../book/glossary.md#soft-token):
-# vectors with no word behind them), then the question, then the answer. The loss is computed
-# only on the answer and the `<eos>` after it: the question is given, not predicted. The
-# helper `make_batch` pads sequences to a common length and marks the positions that carry a
-# loss.
+# The second check is the causal mask at work: changing the last word leaves the scores at
+# every earlier position unchanged.
 
-# %% tags=["export"]
+# %% [markdown]
+# ## 4. Two stages of training
+#
+# **Stage 1, alignment.** After the prompt `describe :` the model writes the scene, *colour
+# shape position* per object in reading order, then `<eos>`. No word of the description can be
+# guessed without looking. A second, denser signal, the **patch-word loss**, works at each
+# image token's own position: the language model's output head must put half its probability
+# on the colour and half on the shape of the object in that patch, or all on `nothing` for an
+# empty one. Image tokens come first in the causal sequence, so these positions see only the
+# image; the loss pulls every image token towards the word embeddings that describe it. All
+# three parts train in stage 1, since none is pretrained.
+#
+# **Stage 2, questions.** The encoder is frozen (as in LLaVA), so its features are computed
+# once; projector and language model learn to answer. Each sequence holds **one** question:
+# with several, later questions could read earlier answers. Both losses are
+# [cross-entropy](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#cross-entropy),
+# computed on the predicted words only (the prompt and question are given).
+
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Batching, targets and the training loop (run it; no need to read it)
+import math
+
+import numpy as np
+import torch
+
+
 def make_batch(prompts, targets, device=None):
-    """Pack word sequences into tensors.
-
-    In:  ``prompts`` list of word lists (given, no loss); ``targets`` list of word lists (predicted).
-    Out: tokens (B, T) int64 padded with <pad>; loss_mask (B, T) bool, True on target tokens.
-    """
-    if len(prompts) != len(targets):
-        raise ValueError(f"{len(prompts)} prompts but {len(targets)} targets")
+    """Word lists -> tokens (B, T) padded with <pad>, and loss_mask (B, T), True on target words."""
     rows = [(encode(p), encode(t)) for p, t in zip(prompts, targets)]
     length = max(len(p) + len(t) for p, t in rows)
     tokens = torch.full((len(rows), length), PAD, dtype=torch.long)
@@ -607,773 +495,587 @@ def make_batch(prompts, targets, device=None):
     return tokens.to(device), loss_mask.to(device)
 
 
-def text_loss(model, images, tokens, loss_mask, feats=None):
-    """Mean cross-entropy on the target tokens; position N_img + t - 1 predicts token t."""
-    logits = model(images, tokens, feats)[:, model.n_image - 1: -1]  # (B, T, vocab)
-    return F.cross_entropy(logits[loss_mask], tokens[loss_mask])
-
-
-# %%
-q, a = ask(train_scenes[0], "count", rng)
-tok, lm = make_batch([q], [[a, "<eos>"]])
-print(f"{'position':>8}  {'input':<10} loss?")
-for i in range(model.n_image):
-    print(f"{i:>8}  [image {i}]")
-for j, (t, m) in enumerate(zip(decode(tok[0]), lm[0].tolist())):
-    print(f"{model.n_image + j:>8}  {t:<10} {'yes' if m else ''}")
-assert lm[0].sum() == 2
-
-# %% [markdown]
-# ## Stage 1: align the vision side by describing scenes
-#
-# The first stage gives the model a task it cannot fake from text: after the prompt
-# `describe :`, write the scene's description, object by object in reading order,
-# *colour shape position* each, then `<eos>`. No word of the description can be guessed
-# without looking.
-#
-# We add a second, denser signal that goes through the language model too: at each **image
-# token's own position**, the language model's output head must score the words of what that
-# patch contains (half the probability on its colour, half on its shape) or `nothing` for an
-# empty cell. Image tokens come first in the causal sequence, so these positions see only the
-# image. This pulls every image token towards the word embeddings that describe it — alignment
-# in its most literal form. Without it, prototypes of this lesson learned colours and positions
-# but stayed at chance on shapes: the language model had no reason to look for shape features
-# the encoder did not yet provide, and the encoder got no signal to provide them.
-#
-# All three parts are trained in stage 1 (LLaVA trains only the projector here, because its
-# encoder and language model are already pretrained; ours are not).
-
-# %% tags=["export"]
-import math
-
-
 def patch_word_targets(scenes, vocab_size, n_cells=9):
-    """Soft targets (N, n_cells, vocab): 0.5 on colour + 0.5 on shape for an object's cell, 1 on 'nothing' if empty."""
+    """(N, 9, vocab): 0.5 on colour + 0.5 on shape in an object's cell, 1 on 'nothing' if empty."""
     targets = torch.zeros(len(scenes), n_cells, vocab_size)
     targets[:, :, STOI["nothing"]] = 1.0
     for i, scene in enumerate(scenes):
         for colour, shape, cell in scene:
-            targets[i, cell, STOI["nothing"]] = 0.0
-            targets[i, cell, STOI[colour]] = 0.5
-            targets[i, cell, STOI[shape]] = 0.5
+            targets[i, cell] = 0.0
+            targets[i, cell, STOI[colour]] = targets[i, cell, STOI[shape]] = 0.5
     return targets
 
 
-def lr_schedule(step, total, warmup):
-    """Linear warm-up over ``warmup`` steps, then cosine decay to zero at ``total``."""
-    return min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, total) / total))
-
-
-# %%
-PATCH_TARGETS = patch_word_targets(train_scenes, len(VOCAB)).to(device)  # (4000, 9, vocab)
-assert PATCH_TARGETS.shape == (N_TRAIN, 9, len(VOCAB)) and torch.allclose(PATCH_TARGETS.sum(-1), torch.ones(N_TRAIN, 9, device=device))
-
-STAGE1_STEPS, STAGE2_STEPS, BATCH, LR = 700, 2500, 64, 3e-3
-
-
-def train(params, steps, loss_fn, desc, seed):
-    """AdamW with warm-up + cosine decay and gradient clipping.
-
-    ``loss_fn(batch_rng)`` returns a tuple of loss tensors (summed for the update).
-    Returns (losses (steps, parts) array, wall seconds, CPU seconds).
-    """
-    opt = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_schedule(s, steps, max(1, steps // 10)))
-    batch_rng = np.random.default_rng(seed)
-    losses = []
-    wall, cpu = time.time(), time.process_time()
-    for _ in tqdm(range(steps), desc=desc):
-        loss_parts = loss_fn(batch_rng)
-        loss = sum(loss_parts)
+def run_steps(params, steps, loss_fn, seed, lr=3e-3):
+    """AdamW, linear warm-up over steps/10 then cosine decay, gradient clipping at 1.
+    ``loss_fn(batch_rng)`` returns a tuple of losses (summed). Returns losses (steps, parts)."""
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
+    batch_rng, losses = np.random.default_rng(seed), []
+    for _ in range(steps):
+        parts = loss_fn(batch_rng)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        sum(parts).backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
-        losses.append([part.item() for part in loss_parts])
-    return np.array(losses), time.time() - wall, time.process_time() - cpu
+        losses.append([p.item() for p in parts])
+    return np.array(losses)
 
 
-def stage1_loss(batch_rng):
-    """Description loss + patch-word loss on a random batch of training scenes."""
-    idx = batch_rng.integers(0, N_TRAIN, BATCH)
+@torch.no_grad()
+def encode_images(model, images, batch=400):
+    """The frozen encoder's features for a stack of images: (N, 9, width)."""
+    model.eval()
+    return torch.cat([model.encoder(images[i:i + batch]) for i in range(0, len(images), batch)])
+
+
+@torch.no_grad()
+def describe_greedy(model, images, max_new=13):
+    """Greedy decoding after 'describe :': append the highest-scoring word until <eos>."""
+    model.eval()
+    tokens = torch.tensor([encode(["describe", ":"])] * len(images), device=images.device)
+    for _ in range(max_new):
+        nxt = model(images, tokens)[:, -1].argmax(-1, keepdim=True)   # (B, 1)
+        tokens = torch.cat([tokens, nxt], dim=1)
+    return [decode(row[2:])[: (decode(row[2:]) + ["<eos>"]).index("<eos>")] for row in tokens.tolist()]
+
+
+# %% [markdown]
+# The two losses, as code. `logits[:, 8:-1]` are the positions that predict the text (position
+# 9 + *t* − 1 predicts word *t*); `logits[:, :9]` are the image tokens' own positions.
+
+# %% tags=["export"]
+import torch.nn.functional as F
+
+BATCH = 64
+
+
+def stage1_loss(model, images, scenes, patch_targets, rng, patch_words=True):
+    """Description loss (+ patch-word loss) on a random batch of training scenes."""
+    idx = rng.integers(0, len(scenes), BATCH)
     tokens, mask = make_batch([["describe", ":"]] * BATCH,
-                              [describe(train_scenes[i]) + ["<eos>"] for i in idx], device)
-    logits = model(X_train[idx], tokens)  # (B, 9 + T, vocab)
-    describe_loss = F.cross_entropy(logits[:, model.n_image - 1: -1][mask], tokens[mask])
-    patch_logits = logits[:, : model.n_image].reshape(-1, len(VOCAB))  # (B*9, vocab)
-    patch_loss = F.cross_entropy(patch_logits, PATCH_TARGETS[idx].reshape(-1, len(VOCAB)))
+                              [describe(scenes[i]) + ["<eos>"] for i in idx], images.device)
+    logits = model(images[idx], tokens)                                   # (B, 9 + T, vocab)
+    describe_loss = F.cross_entropy(logits[:, model.n_image - 1:-1][mask], tokens[mask])
+    if not patch_words:
+        return (describe_loss,)
+    patch_loss = F.cross_entropy(logits[:, :model.n_image].flatten(0, 1),  # (B·9, vocab)
+                                 patch_targets[idx].flatten(0, 1))        # soft targets
     return describe_loss, patch_loss
 
 
-torch.manual_seed(SEED)
-model = TinyVLM(len(VOCAB)).to(device)
-losses1, wall1, cpu1 = train(list(model.parameters()), STAGE1_STEPS, stage1_loss, "stage 1: describe", seed=1)
-print(f"stage 1: {STAGE1_STEPS} steps in {wall1:.1f} s wall, {cpu1:.1f} s CPU")
+def stage2_loss(model, images, scenes, rng, feats=None):
+    """Answer loss on one random question per scene; ``feats`` from a frozen encoder, if given."""
+    idx = rng.integers(0, len(scenes), BATCH)
+    qas = [sample_question(scenes[i], rng) for i in idx]
+    tokens, mask = make_batch([q for q, _, _ in qas], [[a, "<eos>"] for _, a, _ in qas], images.device)
+    logits = model(None if feats is not None else images[idx], tokens,
+                   None if feats is None else feats[idx])
+    return (F.cross_entropy(logits[:, model.n_image - 1:-1][mask], tokens[mask]),)
 
-# %%
-def smooth(y, k=25):
-    """Moving average over k steps (for readable loss curves)."""
-    return np.convolve(y, np.ones(k) / k, mode="valid")
-
-
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.plot(smooth(losses1[:, 0]), label="description (next-word) loss")
-ax.plot(smooth(losses1[:, 1]), label="patch-word loss at image positions")
-floor = float(-(PATCH_TARGETS * PATCH_TARGETS.clamp_min(1e-12).log()).sum(-1).mean())  # mean target entropy
-ax.axhline(floor, color="C1", ls=":", label=f"lowest possible patch-word loss ({floor:.2f})")
-ax.set_yscale("log")
-ax.set_xlabel("training step")
-ax.set_ylabel("cross-entropy (nats, log scale)")
-ax.set_title("Stage 1: aligning the vision side (moving average of 25 steps)")
-ax.legend()
-plt.show()
 
 # %% [markdown]
-# The patch-word loss cannot reach zero: its targets put half the probability on the colour and
-# half on the shape, so an object's cell costs at least ln 2 nats, and averaged over all nine
-# cells (most of them empty) the loss can only fall to the dotted line. The description loss
-# can reach zero.
-#
-# ### Greedy decoding
-#
-# To *use* the model we generate: feed the image and the prompt, take the highest-scoring next
-# word (greedy decoding), append it, and repeat until `<eos>`. Exercise 3.12 asks you to write
-# the loop yourself for any model given as a next-token function.
+# `train_vlm` runs the recipe for one seed. Its two switches are the ablations of section 6:
+# `stage1=False` skips alignment and trains all three parts on questions from the start, for
+# as many steps as both stages together; `patch_words=False` keeps stage 1 with the
+# description loss only.
 
 # %% tags=["export"]
-@torch.no_grad()
-def greedy_decode(model, images, prompts, max_new=14, feats=None):
-    """Greedy generation for a batch.
-
-    In:  ``images`` (B, 3, 48, 48) (or ``feats``); ``prompts`` list of B word lists.
-    Out: list of B word lists, each generated word up to (not including) <eos>.
-    """
-    was_training = model.training
-    model.eval()
-    tokens, _ = make_batch(prompts, [[] for _ in prompts], device=next(model.parameters()).device)
-    lengths = torch.tensor([len(p) for p in prompts], device=tokens.device)
-    out = [[] for _ in prompts]
-    done = [False] * len(prompts)
-    rows = torch.arange(len(prompts), device=tokens.device)
-    for _ in range(max_new):
-        logits = model(images, tokens, feats)  # (B, N_img + T, vocab)
-        nxt = logits[rows, model.n_image + lengths - 1].argmax(-1)  # (B,) next word after each prompt
-        if tokens.shape[1] <= int(lengths.max()):
-            tokens = torch.cat([tokens, torch.full_like(tokens[:, :1], PAD)], dim=1)
-        tokens[rows, lengths] = nxt
-        lengths = lengths + 1
-        for i, t in enumerate(nxt.tolist()):
-            if not done[i]:
-                if t == EOS:
-                    done[i] = True
-                else:
-                    out[i].append(VOCAB[t])
-        if all(done):
-            break
-    model.train(was_training)
-    return out
+STAGE1_STEPS, STAGE2_STEPS = 500, 350
 
 
-# %%
-test_images = X_test[:500]
-descriptions = greedy_decode(model, test_images, [["describe", ":"]] * 500)
-exact = np.mean([d == describe(t[0]) for d, t in zip(descriptions, test_set[:500])])
-for d, t in list(zip(descriptions, test_set))[:3]:
-    print("model:", " ".join(d), "\ntrue: ", " ".join(describe(t[0])), "\n")
-print(f"held-out scenes described exactly right (every word): {exact:.1%}")
-assert exact > 0.6, "stage 1 did not align the vision side; check the training cell"
-
-# %% [markdown]
-# ## Stage 2: visual question answering
-#
-# Now the questions. Following LLaVA's second stage we **freeze the encoder** and train the
-# projector and the language model. A frozen encoder has a useful side effect: its patch
-# features never change, so we compute them once for all training images and never run the
-# ViT again during stage 2.
-#
-# Each training sequence holds **one** question about one image. Packing all the questions
-# about an image into one sequence would give more supervision per step, but the later
-# questions could then read the earlier answers (a count answer gives away part of a colour
-# answer), so training and testing would differ. The loss covers the answer word and `<eos>`.
-
-# %%
-model_after_stage1 = copy.deepcopy(model)  # kept to diagnose mistakes at the end
-for p in model.encoder.parameters():
-    p.requires_grad_(False)
-with torch.no_grad():
-    model.eval()
-    train_feats = torch.cat([model.encoder(X_train[i:i + 500]) for i in range(0, N_TRAIN, 500)])  # (4000, 9, 64)
-    test_feats = torch.cat([model.encoder(X_test[i:i + 500]) for i in range(0, len(X_test), 500)])
+def train_vlm(seed, stage1=True, patch_words=True):
+    """Train a fresh TinyVLM on the training scenes; returns (model, log): the loss curves and,
+    after stage 1, the descriptions of 200 held-out scenes and the fraction right in every word."""
+    torch.manual_seed(seed)
+    model = TinyVLM(len(VOCAB)).to(device).train()
+    if not stage1:  # every part learns from questions alone, same total number of steps
+        loss = run_steps(list(model.parameters()), STAGE1_STEPS + STAGE2_STEPS,
+                         lambda r: stage2_loss(model, X_train, train_scenes, r), seed)
+        return model.eval(), {"stage 2 only": loss}
+    targets = patch_word_targets(train_scenes, len(VOCAB)).to(device)
+    loss1 = run_steps(list(model.parameters()), STAGE1_STEPS,
+                      lambda r: stage1_loss(model, X_train, train_scenes, targets, r, patch_words), seed)
+    descriptions = describe_greedy(model, X_test[:200])      # before stage 2 retrains the LM
+    described = np.mean([d == describe(t[0]) for d, t in zip(descriptions, test_set[:200])])
+    model.encoder.requires_grad_(False)                       # stage 2: the encoder is frozen
+    feats = encode_images(model, X_train)                     # (3000, 9, 64), computed once
     model.train()
-print("cached encoder features:", tuple(train_feats.shape), tuple(test_feats.shape))
+    loss2 = run_steps([p for p in model.parameters() if p.requires_grad], STAGE2_STEPS,
+                      lambda r: stage2_loss(model, X_train, train_scenes, r, feats), seed + 1)
+    return model.eval(), {"stage 1": loss1, "stage 2": loss2, "descriptions": descriptions, "described": described}
 
-
-def sample_question(scene, batch_rng):
-    """A random question of a random type the scene supports -> (words, answer, type)."""
-    while True:
-        qtype = QUESTION_TYPES[int(batch_rng.integers(len(QUESTION_TYPES)))]
-        qa = ask(scene, qtype, batch_rng)
-        if qa is not None:
-            return qa[0], qa[1], qtype
-
-
-def stage2_loss(batch_rng):
-    idx = batch_rng.integers(0, N_TRAIN, BATCH)
-    qas = [sample_question(train_scenes[i], batch_rng) for i in idx]
-    tokens, mask = make_batch([q for q, _, _ in qas], [[a, "<eos>"] for _, a, _ in qas], device)
-    return (text_loss(model, None, tokens, mask, feats=train_feats[idx]),)
-
-
-trainable = [p for p in model.parameters() if p.requires_grad]
-print(f"trainable in stage 2: {sum(p.numel() for p in trainable):,} parameters (encoder frozen)")
-losses2, wall2, cpu2 = train(trainable, STAGE2_STEPS, stage2_loss, "stage 2: questions", seed=2)
-print(f"stage 2: {STAGE2_STEPS} steps in {wall2:.1f} s wall, {cpu2:.1f} s CPU")
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-ax.plot(smooth(losses2[:, 0]))
-ax.set_yscale("log")
-ax.set_xlabel("training step")
-ax.set_ylabel("cross-entropy on answer + <eos> (nats, log scale)")
-ax.set_title("Stage 2: question answering (moving average of 25 steps)")
-plt.show()
+start = time.process_time()
+model, curves = train_vlm(SEED)
+train_seconds = time.process_time() - start
+print(f"both stages: {STAGE1_STEPS} + {STAGE2_STEPS} steps in {train_seconds:.0f} s of CPU time")
+print("after stage 1, model:", " ".join(curves["descriptions"][0]), "\n              true: ",
+      " ".join(describe(test_set[0][0])))
+print(f"held-out scenes described with every word right after stage 1: {curves['described']:.1%}")
+assert curves["described"] > 0.3, "stage 1 did not align the vision side"
 
-# %%
-train_wall, train_cpu = wall1 + wall2, cpu1 + cpu2
-print(f"training, both stages: {train_wall:.1f} s wall clock, {train_cpu:.1f} s CPU time "
-      f"(CPU threads: {torch.get_num_threads()}, device: {device})")
-
-# %% [markdown]
-# ## Evaluation: one question per sequence, greedy answers
-#
-# Every test question is its own sequence: nine image tokens, the question, and one greedily
-# decoded word (we stop after the first word; the answer vocabulary is single words).
-
-# %%
-answers = []
-for start in range(0, len(test_set), 500):
-    chunk = test_set[start:start + 500]
-    out = greedy_decode(model, None, [t[2] for t in chunk], max_new=1, feats=test_feats[start:start + 500])
-    answers += [o[0] if o else "" for o in out]
-correct = np.array([a == t[3] for a, t in zip(answers, test_set)])
-qtypes = np.array([t[4] for t in test_set])
-accuracy = {q: correct[qtypes == q].mean() for q in QUESTION_TYPES}
-accuracy["overall"] = correct.mean()
-
-# %% [markdown]
-# ### The blind baseline
-#
-# How well can one answer *without looking*? The best any question-only model can do is to
-# give, for each question, the answer most often right for that exact question in the training
-# distribution (for *how many circles are there ?* that is the most common count). We estimate
-# that lookup table from 50,000 questions on training scenes. Blind baselines like this one
-# exposed how much early VQA models answered from language priors
-# ([Agrawal et al., 2016](https://arxiv.org/abs/1606.07356);
-# [Goyal et al., 2017](https://arxiv.org/abs/1612.00837)).
-
-# %%
-prior_rng = np.random.default_rng(SEED + 7)
-by_question = {}
-for _ in range(50_000):
-    q, a, _ = sample_question(train_scenes[int(prior_rng.integers(N_TRAIN))], prior_rng)
-    by_question.setdefault(" ".join(q), Counter())[a] += 1
-blind = np.array([t[3] == by_question.get(" ".join(t[2]), Counter({"": 1})).most_common(1)[0][0] for t in test_set])
-blind_accuracy = {q: blind[qtypes == q].mean() for q in QUESTION_TYPES}
-blind_accuracy["overall"] = blind.mean()
-
-print(f"{'question type':<14}{'tiny VLM':>10}{'blind':>10}")
-for k in QUESTION_TYPES + ["overall"]:
-    print(f"{k:<14}{accuracy[k]:>10.1%}{blind_accuracy[k]:>10.1%}")
-print(f"\non test scenes whose layout never occurs in training: {correct[~seen_layout].mean():.1%} "
-      f"({(~seen_layout).sum()} questions)")
-
-# %% [markdown]
-# The bar this lesson sets itself: at least 85 % overall and at least 70 % on every question
-# type, well above the blind baseline, with both stages trained in under 180 s on two CPU
-# cores. The assertion below checks the accuracies (the timing is measured above; a busy
-# machine can be slower than the budget without the model being wrong).
-
-# %%
-assert accuracy["overall"] >= 0.85, f"overall accuracy {accuracy['overall']:.1%} is below the 85% bar"
-for k in QUESTION_TYPES:
-    assert accuracy[k] >= 0.70, f"{k} accuracy {accuracy[k]:.1%} is below the 70% bar"
-    assert accuracy[k] > blind_accuracy[k] + 0.2, f"{k}: not clearly better than answering blind"
-print(f"bar met: {accuracy['overall']:.1%} overall (blind: {blind_accuracy['overall']:.1%}), "
-      f"lowest type {min(accuracy[k] for k in QUESTION_TYPES):.1%}; "
-      f"training {train_wall:.0f} s wall / {train_cpu:.0f} s CPU")
-
-# %%
-fig, ax = plt.subplots(figsize=(7, 3.5))
-xs = np.arange(len(QUESTION_TYPES) + 1)
-keys = QUESTION_TYPES + ["overall"]
-ax.bar(xs - 0.2, [100 * blind_accuracy[k] for k in keys], 0.4, label="blind (question only)", color="0.6")
-ax.bar(xs + 0.2, [100 * accuracy[k] for k in keys], 0.4, label="tiny VLM", color="C0")
-ax.axhline(85, color="C3", ls="--", lw=1, label="85 % bar (overall)")
-ax.set_xticks(xs, keys)
-ax.set_ylabel("test accuracy (%)")
-ax.set_ylim(0, 105)
-ax.set_title(f"Held-out test set, {len(test_set)} questions, one per sequence")
-ax.legend(loc="lower right", fontsize=8)
-plt.show()
-
-# %% [markdown]
-# ## What do image tokens cost?
-#
-# Lesson 3.3 counted the tokens real models spend on an image: with patch side *P*, an
-# *H* × *W* image becomes (*H*/*P*) · (*W*/*P*) tokens (before any merging). Our model is tiny,
-# but the arithmetic is the same. Below we rebuild it with 16-, 8- and 4-pixel patches — 9, 36
-# and 144 image tokens for the same 48-px picture, as if the resolution were raised 1×, 2× and
-# 4× at a fixed patch size — and time stage-1 training steps (forward and backward, batch 64).
-# Only the image part of the sequence grows; the text part stays about 14 tokens.
-
-# %%
-def time_per_step(patch, steps=4):
-    """Median seconds of one stage-1 training step of a fresh model with this patch size."""
-    torch.manual_seed(SEED)
-    m = TinyVLM(len(VOCAB), patch=patch).to(device)
-    opt = torch.optim.AdamW(m.parameters(), lr=LR)
-    tokens, mask = make_batch([["describe", ":"]] * BATCH, [describe(s) + ["<eos>"] for s in train_scenes[:BATCH]], device)
-    times = []
-    for i in range(steps + 1):
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        t = time.perf_counter()
-        loss = text_loss(m, X_train[:BATCH], tokens, mask)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:  # the first step warms up
-            times.append(time.perf_counter() - t)
-    return float(np.median(times)), m.n_image, m.n_image + tokens.shape[1]
-
-
-cost = [(p, *time_per_step(p)) for p in (16, 8, 4)]
-base = cost[0][1]
-print(f"{'patch':>6}{'image tokens':>14}{'sequence':>10}{'ms / step':>11}{'× time':>8}")
-for p, t, n, length in cost:
-    print(f"{p:>6}{n:>14}{length:>10}{1000 * t:>11.1f}{t / base:>8.1f}")
-
-# %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot([n for _, _, n, _ in cost], [1000 * t for _, t, _, _ in cost], "o-")
-for p, t, n, _ in cost:
-    ax.annotate(f"patch {p}", (n, 1000 * t), textcoords="offset points", xytext=(5, -12), fontsize=8)
-ax.set_xlabel("image tokens per image")
-ax.set_ylabel("time per training step (ms)")
-ax.set_title(f"Cost of image tokens in the tiny VLM (batch {BATCH}, {device})")
-plt.show()
-
-# %% [markdown]
-# More image tokens make every step slower (the table above gives the factors on your machine):
-# every image token passes through every encoder block, and the language model's sequence is
-# the image tokens plus about fifteen words, so both parts grow; attention also compares every
-# pair of positions. Lesson 3.1 showed where that quadratic term takes over (around a thousand
-# tokens). A real VLM pays this price per image on every request, which
-# is why lesson 3.3's tiling rules and lesson 3.4's token-reducing connectors exist. Here 9
-# tokens were enough because each object fills exactly one patch; finer detail would need
-# more.
-
-# %% [markdown]
-# ## A gallery of test scenes
-#
-# Two test questions of each type, with the model's greedy answer (green: right, red: wrong).
-
-# %%
-gallery = [i for q in QUESTION_TYPES for i in np.flatnonzero(qtypes == q)[:2]]
-fig, axes = plt.subplots(2, 4, figsize=(12, 7.4))
-for ax, i in zip(axes.T.flat, gallery):
-    scene, image, q, a, qt = test_set[i]
-    ax.imshow(image)
-    ax.set_title(f"{' '.join(q)}\nmodel: {answers[i]}   true: {a}", fontsize=8,
-                 color="green" if correct[i] else "red")
-    ax.axis("off")
-fig.suptitle("Test scenes the model never saw: question, greedy answer, true answer")
+# %% mystnb={"image": {"alt": "Two loss curves on a log scale against the training step: stage 1's description and patch-word losses fall, then stage 2's answer loss falls towards zero."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Figure: the loss curves of both stages
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
+smooth = lambda y: np.convolve(y, np.ones(20) / 20, mode="valid")  # noqa: E731
+ax1.plot(smooth(curves["stage 1"][:, 0]), color="#0072B2", label="description loss")
+ax1.plot(smooth(curves["stage 1"][:, 1]), color="#E69F00", ls="--", label="patch-word loss")
+ax2.plot(smooth(curves["stage 2"][:, 0]), color="#009E73", label="answer loss")
+for ax, title in ((ax1, "Stage 1: describe the scene"), (ax2, "Stage 2: answer questions")):
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("cross-entropy (nats, log scale)")
+    ax.set_title(title + " (moving average of 20 steps)")
+    ax.legend()
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## The mistakes, explained
+# The patch-word loss cannot reach zero: its targets put half the probability on each of two
+# words, so an object's cell costs at least ln 2 nats.
 #
-# Which part of the model is to blame for a wrong answer? We kept a copy of the model as it was
-# after stage 1. Its encoder is exactly the frozen encoder the final model uses, and it can
-# still describe scenes. If that description of a failed scene is already wrong, the **vision**
-# side missed something; if the description is right but the answer wrong, the fault lies in the
-# **question answering** (the projector and language model trained in stage 2).
-
-# %%
-wrong = np.flatnonzero(~correct)
-print(f"{len(wrong)} wrong answers out of {len(test_set)}; per type:",
-      dict(Counter(qtypes[wrong].tolist())))
-wrong_desc = greedy_decode(model_after_stage1, X_test[wrong], [["describe", ":"]] * len(wrong)) if len(wrong) else []
-blame = Counter()
-for i, d in zip(wrong, wrong_desc):
-    blame["vision (description wrong)" if d != describe(test_set[i][0]) else "question answering (description right)"] += 1
-print("where the fault lies:", dict(blame))
-by_n = {n: (1 - correct[[len(t[0]) == n for t in test_set]]).mean() for n in (2, 3, 4)}
-print("error rate by number of objects:", {n: f"{e:.1%}" for n, e in by_n.items()})
-
-# %%
-show = wrong[:6]
-if len(show):
-    fig, axes = plt.subplots(1, len(show), figsize=(2.6 * len(show), 3.8), squeeze=False)
-    for ax, i, d in zip(axes[0], show, wrong_desc):
-        scene, image, q, a, qt = test_set[i]
-        ax.imshow(image)
-        ok = d == describe(scene)
-        ax.set_title(f"{' '.join(q)}\nmodel: {answers[i]}  true: {a}\nstage-1 description "
-                     f"{'right' if ok else 'wrong'}", fontsize=7, color="red")
-        ax.axis("off")
-    fig.suptitle("Failures on the test set")
-    plt.tight_layout()
-    plt.show()
-    for i, d in zip(show, wrong_desc):
-        print(f"{' '.join(test_set[i][2]):<36} model {answers[i]:<12} true {test_set[i][3]:<12}")
-        print(f"    true scene : {' '.join(describe(test_set[i][0]))}")
-        print(f"    stage 1 saw: {' '.join(d)}")
-
-# %% [markdown]
-# Read the printout above as a detective would. When the stage-1 description misses or mislabels
-# the object the question is about, the encoder's features never carried the answer and no
-# amount of question training could recover it. When the description is right, the features did
-# carry it and the language model failed to read it out — typically on counting, where the
-# answer needs several image tokens combined rather than one token found and read.
-
-# %% [markdown]
-# ## What we did not manage: relations between two objects
+# ## 5. Evaluation: per type, beside a blind baseline
 #
-# A natural next question type is a relation: *is the red circle left of the blue square ?*
-# (yes or no). Answering it needs two objects found and their columns compared. While writing
-# this lesson we trained this model with such questions mixed into stage 2, and they stayed at
-# the level of a coin flip, while the four types above were learned; an earlier prototype
-# failed the same way even when its language model was fed perfect symbolic image tokens. We
-# leave the experiment out of this notebook to keep it fast. Relations are a known weak spot
-# of vision-language models far larger than ours
-# ([Yuksekgonul et al., 2022](https://arxiv.org/abs/2210.01936)). If you have CPU time to
-# spare, add the type to `ask` and the vocabulary and see whether more steps or a deeper
-# language model get it off the floor.
-
-# %% [markdown]
-# ## Exercises
-#
-# ### Exercise 3.11: the causal mask
-#
-# Write `causal_mask_exercise(length)` returning a `(length, length)` boolean tensor whose entry
-# `[i, j]` is `True` exactly when position `i` may attend to position `j` in a decoder-only
-# language model.
-#
-# <details><summary>Hint</summary>
-#
-# A position sees itself and everything before it. `torch.tril` keeps the lower triangle of a
-# matrix, diagonal included.
-#
-# </details>
-
-# %% nbgrader={"grade": false, "grade_id": "ex3-5-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-def causal_mask_exercise(length):
-    """Boolean (length, length) tensor, True where query i may attend to key j."""
-    ### BEGIN SOLUTION
-    return torch.ones(length, length, dtype=torch.bool).tril()
-    ### END SOLUTION
-
+# Every test question is its own sequence: nine image tokens, the question, and the model's
+# answer is the highest-scoring word at the last position (greedy decoding of one word). An
+# overall accuracy means little alone: how well can one answer **without looking**? The best a
+# question-only model can do is answer, for each exact question, what was most often right in
+# the training distribution (for *how many circles are there ?*, the most common count). We
+# estimate that lookup table from 30,000 training questions. Blind baselines like this one
+# showed how much early VQA models answered from language priors
+# ([Agrawal et al., 2016](https://arxiv.org/abs/1606.07356);
+# [Goyal et al., 2017](https://arxiv.org/abs/1612.00837)).
 
 # %% tags=["export"]
 import torch
 
 
-def _run_learner(fn, args, say):
-    """Call a learner's function; return (ok, value). Prints 'not attempted' or the error."""
+@torch.no_grad()
+def answer_words(model, images, questions):
+    """One-word answers: the arg-max word at the last position of each image + question."""
+    tokens, _ = make_batch(questions, [[]] * len(questions), images.device)   # (B, T) padded
+    last = model.n_image + torch.tensor([len(q) for q in questions], device=images.device) - 1
+    logits = model(images, tokens)                                            # (B, 9 + T, vocab)
+    return decode(logits[torch.arange(len(questions)), last].argmax(-1))
+
+
+def accuracy_by_type(model, images=None, tests=None):
+    """{'colour': .., 'shape': .., 'count': .., 'position': .., 'overall': ..} on the test set."""
+    images, tests = (X_test, test_set) if images is None else (images, tests)
+    answers = answer_words(model, images, [t[2] for t in tests])
+    correct = np.array([a == t[3] for a, t in zip(answers, tests)])
+    types = np.array([t[4] for t in tests])
+    return {**{q: correct[types == q].mean() for q in QUESTION_TYPES}, "overall": correct.mean()}, correct
+
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title The blind baseline: the best answer to each question, without the image
+from collections import Counter
+
+prior_rng = np.random.default_rng(SEED + 7)
+by_question = {}
+for _ in range(30_000):
+    q, a, _ = sample_question(train_scenes[int(prior_rng.integers(N_TRAIN))], prior_rng)
+    by_question.setdefault(" ".join(q), Counter())[a] += 1
+blind_correct = np.array([t[3] == by_question.get(" ".join(t[2]), Counter({"": 1})).most_common(1)[0][0]
+                          for t in test_set])
+blind = {**{q: blind_correct[test_types == q].mean() for q in QUESTION_TYPES}, "overall": blind_correct.mean()}
+
+# %%
+full, correct = accuracy_by_type(model)
+print(f"{'question type':<14}{'tiny VLM':>10}{'blind':>10}")
+for k in QUESTION_TYPES + ["overall"]:
+    print(f"{k:<14}{full[k]:>10.1%}{blind[k]:>10.1%}")
+print(f"on test scenes whose layout never occurs in training: {correct[~seen_layout].mean():.1%} "
+      f"({(~seen_layout).sum()} questions)")
+assert full["overall"] > blind["overall"] + 0.3
+assert all(full[k] > blind[k] + 0.3 for k in ("colour", "shape", "position"))
+
+# %% [markdown]
+# Read the table row by row, each question type against what answering blind gets. Colour,
+# shape and position are far above blind. **Counting is not**: the model's count answers are
+# about as good as guessing the most common count for the question. Counting needs several
+# image tokens combined rather than one found and read, and in this lesson's budget (850 steps,
+# about half a minute of CPU) the model does not learn it; version 1 of this lesson trained
+# about four times longer and reached 98.7 % overall. The asserts hold the robust part: overall
+# and the other three types at least 30 points above blind. The last line answers a fair
+# suspicion: the model is not just recalling layouts it saw in training.
+#
+# ### Ask it yourself
+#
+# `ask(model, image, question)` puts one question to the model. It knows only its own few
+# dozen words; a question with any other word gets an error that names the words it does not
+# know, rather than a confident answer to a question it cannot read.
+
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title `ask`: one question to the model, with input checks (run it; no need to read it)
+import torch
+
+
+def ask(model, image, question):
+    """Answer one question about one image. ``image`` (48, 48, 3) array in [0, 1] or a
+    (3, 48, 48) tensor in [-1, 1]; ``question`` a string or a list of words. -> one word."""
+    if isinstance(question, str):
+        question = question.replace("?", " ?").split()
+    if not isinstance(question, (list, tuple)) or not all(isinstance(w, str) for w in question):
+        raise TypeError(f"question must be a string or a list of words, got {type(question).__name__}")
+    unknown = [w for w in question if w not in STOI]
+    if unknown:
+        raise ValueError(f"the model does not know the words {unknown}; it reads only its "
+                         f"{len(VOCAB)}-word vocabulary: {' '.join(WORDS)}")
+    if not question:
+        raise ValueError("the question is empty")
+    if not torch.is_tensor(image):
+        image = torch.as_tensor(np.asarray(image, dtype=np.float32)).permute(2, 0, 1) * 2 - 1
+    if tuple(image.shape) != (3, IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"expected one 48 x 48 RGB image, got shape {tuple(image.shape)}")
+    device = next(model.parameters()).device
+    return answer_words(model, image[None].to(device), [list(question)])[0]
+
+
+# %%
+scene, image = test_set[1][0], test_set[1][1]
+print("scene:", " ".join(describe(scene)))
+for question in ("how many squares are there ?", "what colour is the cross ?", "where is the blue triangle ?"):
+    print(f"{question:<32} -> {ask(model, image, question)}")
+try:
+    ask(model, image, "what colour is the hexagon ?")
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# (A question about an object that is not in the scene, or not unique, still gets a word:
+# the model was only ever trained on answerable questions.)
+#
+# ## 6. What each stage buys: the ablations
+#
+# The lesson so far *claims* that stage 1 and its patch-word loss matter. Here we test it: the
+# same recipe with stage 1 removed (all three parts trained on questions from the start, same
+# total steps), and with stage 1 kept but its patch-word loss removed, each on two seeds, beside
+# the full recipe on the same two seeds.
+
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Self-check for Exercise 3.30 (run it; no need to read it)
+import numpy as np
+
+
+def check_no_stage1_prediction(fn, quiet=False):
+    """``fn()`` returns the predicted overall test accuracy (a fraction) without stage 1."""
+    say = (lambda *a: None) if quiet else print
     try:
-        return True, fn(*args)
+        got = fn()
     except NotImplementedError:
-        say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
-        return None, None
+        say("○ Not attempted yet: replace `raise NotImplementedError()` with `return <fraction>`.")
+        return None
     except Exception as err:  # noqa: BLE001 - any learner error becomes feedback
-        say(f"✘ Your function raised {type(err).__name__}: {err}")
-        return False, None
-
-
-def check_causal_mask(fn, quiet=False):
-    """Self-check for Exercise 3.11. In: ``fn(length) -> (length, length) bool tensor``.
-
-    Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
-    """
-    say = (lambda *a: None) if quiet else print
-    for n in (3, 6, 1):
-        ok, got = _run_learner(fn, (n,), say)
-        if ok is not True:
-            return ok
-        want = torch.ones(n, n, dtype=torch.bool).tril()
-        if not torch.is_tensor(got) or got.shape != (n, n):
-            say(f"✘ For length {n} expected a ({n}, {n}) tensor, got {getattr(got, 'shape', type(got).__name__)}.")
-            return False
-        if got.dtype != torch.bool:
-            say(f"✘ Expected a boolean tensor (True = may attend), got dtype {got.dtype}.")
-            return False
-        if torch.equal(got, want):
-            continue
-        if torch.equal(got, want.T):
-            say("✘ Your mask is transposed: row i is the query, so row 0 may see only column 0. "
-                "Hint: keep the lower triangle.")
-            return False
-        if torch.equal(got, want & ~torch.eye(n, dtype=torch.bool)):
-            say("✘ The diagonal is missing: a position may attend to itself (otherwise position 0 sees nothing).")
-            return False
-        say(f"✘ For length {n} the mask is wrong:\n{got.int()}\nHint: position i sees positions 0..i.")
+        say(f"✘ Your function raised {type(err).__name__}: {err}. Return one number such as 0.5.")
         return False
-    say("✔ Correct: each position attends to itself and to every earlier position.")
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.floating, np.integer)):
+        say(f"✘ Return a number (a fraction between 0 and 1), not {got!r} ({type(got).__name__}).")
+        return False
+    if 1 < got <= 100:
+        say(f"✘ {got} looks like a percentage: return a fraction, e.g. 0.45 for 45 %.")
+        return False
+    if not 0 <= got <= 1:
+        say(f"✘ {got} is not an accuracy: it must lie between 0 and 1.")
+        return False
+    if got > NO_STAGE1_HIGH:
+        say(f"✘ {got:.0%} is too optimistic. Without alignment nothing pushes the randomly initialised "
+            "encoder to separate shapes and colours before the language model finds that the question "
+            "alone already earns some answers right. Run the next cell and compare with the blind column.")
+        return False
+    if got < NO_STAGE1_LOW:
+        say(f"✘ {got:.0%} is well below what answering blind gets: a model trained on the questions learns "
+            "at least roughly the question-only prior. Look at the blind column of section 5.")
+        return False
+    say(f"✔ A good prediction ({got:.0%}): near the blind baseline, far below the full recipe. Run the "
+        "next cell and compare the measured numbers with the blind column, type by type.")
     return True
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-5-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_causal_mask(causal_mask_exercise)
-### BEGIN HIDDEN TESTS
-assert check_causal_mask(causal_mask_exercise, quiet=True) is True
-### END HIDDEN TESTS
+NO_STAGE1_LOW, NO_STAGE1_HIGH = 0.15, 0.40
 
 # %% [markdown]
-# ### Exercise 3.12: greedy decoding
+# ### Exercise 3.30: predict, then run
 #
-# Write `greedy_exercise(next_logits, prompt, eos, max_new)`. `next_logits(ids)` takes the list
-# of token ids so far and returns a 1-D tensor of scores for the next token. Starting from the
-# list `prompt`, repeatedly append the highest-scoring token; stop when that token is `eos`
-# (do not include it) or after `max_new` new tokens. Return only the **new** tokens, as a list
-# of ints.
+# **Kind:** predict-then-run
+#
+# Before running the ablations: what overall test accuracy do you expect from the model
+# trained **without stage 1** (questions from the start, the same 850 steps), averaged over
+# two seeds? Return a fraction (0.5 for 50 %). The blind baseline and the full model's numbers
+# are in section 5.
 #
 # <details><summary>Hint</summary>
 #
-# A loop: `nxt = int(next_logits(ids).argmax())`; break if it is `eos`; otherwise append it to
-# both the running sequence and the output. Call `next_logits` on the whole sequence so far,
-# not on the prompt only.
+# Ask what the gradient tells a random encoder when the only signal is the answer word, and
+# how many answers the question alone already gets right (the blind column).
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-5-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-def greedy_exercise(next_logits, prompt, eos, max_new):
-    """Greedy decoding with a next-token scoring function; returns the new token ids (no eos)."""
+# %% nbgrader={"grade": false, "grade_id": "ex3-30-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.30
+def predicted_no_stage1():
+    """Your prediction: overall test accuracy without stage 1, as a fraction."""
     ### BEGIN SOLUTION
-    ids, new = list(prompt), []
-    for _ in range(max_new):
-        nxt = int(next_logits(ids).argmax())
-        if nxt == eos:
-            break
-        ids.append(nxt)
-        new.append(nxt)
-    return new
+    return 0.3
     ### END SOLUTION
 
 
-# %% tags=["export"]
-import torch
-
-
-def _toy_next_logits(vocab=6):
-    """A deterministic toy 'language model': the next token is (sum of ids so far * 7 + 3) % vocab."""
-    def next_logits(ids):
-        scores = torch.zeros(vocab)
-        scores[(sum(ids) * 7 + 3) % vocab] = 1.0
-        return scores
-    return next_logits
-
-
-def _toy_greedy(next_logits, prompt, eos, max_new):
-    ids, new = list(prompt), []
-    for _ in range(max_new):
-        nxt = int(next_logits(ids).argmax())
-        if nxt == eos:
-            break
-        ids.append(nxt)
-        new.append(nxt)
-    return new
-
-
-def check_greedy(fn, quiet=False):
-    """Self-check for Exercise 3.12. In: ``fn(next_logits, prompt, eos, max_new) -> list[int]``.
-
-    Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
-    """
-    say = (lambda *a: None) if quiet else print
-    cases = [([1, 2], 5, 10), ([0], 2, 10), ([4, 4, 1], 0, 3), ([3], 99, 6)]
-    for prompt, eos, max_new in cases:
-        want = _toy_greedy(_toy_next_logits(), prompt, eos, max_new)
-        ok, got = _run_learner(fn, (_toy_next_logits(), list(prompt), eos, max_new), say)
-        if ok is not True:
-            return ok
-        if not isinstance(got, list):
-            say(f"✘ Return a list of ints, got {type(got).__name__}.")
-            return False
-        got = [int(g) for g in got]
-        call = f"prompt={prompt}, eos={eos}, max_new={max_new}"
-        if got == want:
-            continue
-        if got[: len(prompt)] == list(prompt) and got[len(prompt):] == want:
-            say(f"✘ With {call} you returned the prompt too. Hint: return only the new tokens.")
-        elif got == want + [eos]:
-            say(f"✘ With {call} your output ends with the eos token. Hint: stop before appending it.")
-        elif len(got) > len(want) and got[: len(want)] == want:
-            say(f"✘ With {call} you kept going after eos (or past max_new): got {got}, expected {want}.")
-        else:
-            say(f"✘ With {call} got {got}, expected {want}. Hint: feed the whole sequence so far "
-                "(prompt + new tokens) to next_logits at every step.")
-        return False
-    say("✔ Correct: greedy decoding appends the arg-max token until eos or max_new.")
-    return True
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex3-5-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
-check_greedy(greedy_exercise)
+# %% nbgrader={"grade": true, "grade_id": "ex3-30-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.30
+check_no_stage1_prediction(predicted_no_stage1)
 ### BEGIN HIDDEN TESTS
-assert check_greedy(greedy_exercise, quiet=True) is True
+assert check_no_stage1_prediction(predicted_no_stage1, quiet=True) is True
 ### END HIDDEN TESTS
 
+# %%
+def ablation(seed, **switches):
+    trained, log = train_vlm(seed, **switches)
+    return {**accuracy_by_type(trained)[0], "described": log.get("described", float("nan"))}
+
+
+start = time.process_time()
+runs = {"full recipe": [{**full, "described": curves["described"]}, ablation(SEED + 1)],
+        "no patch-word loss": [ablation(s, patch_words=False) for s in (SEED, SEED + 1)],
+        "no stage 1": [ablation(s, stage1=False) for s in (SEED, SEED + 1)]}
+print(f"five more trainings in {time.process_time() - start:.0f} s of CPU time; seeds {SEED} and {SEED + 1}")
+columns = QUESTION_TYPES + ["overall", "described"]
+print(f"mean (min–max) over the two seeds; 'described': held-out scenes described right after stage 1\n")
+print(f"{'recipe':<20}" + "".join(f"{k:>16}" for k in columns))
+for name, accs in runs.items():
+    print(f"{name:<20}" + "".join(f"{np.mean([a[k] for a in accs]):>8.1%} ({min(a[k] for a in accs):.0%}–"
+                                  f"{max(a[k] for a in accs):.0%})" for k in columns))
+print(f"{'blind baseline':<20}" + "".join(f"{blind[k]:>16.1%}" for k in QUESTION_TYPES + ["overall"]))
+
+# %% mystnb={"image": {"alt": "Grouped bar chart of test accuracy per question type for four recipes: the full recipe, no stage 1, no patch-word loss, and the blind baseline; markers show each seed."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Figure: accuracy per question type for each recipe, two seeds each
+keys = QUESTION_TYPES + ["overall"]
+xs = np.arange(len(keys))
+fig, ax = plt.subplots(figsize=(9, 3.8))
+styles = [("full recipe", "#0072B2", "o"), ("no patch-word loss", "#E69F00", "s"),
+          ("no stage 1", "#D55E00", "^")]
+for i, (name, colour, marker) in enumerate(styles):
+    means = [100 * np.mean([a[k] for a in runs[name]]) for k in keys]
+    ax.bar(xs + (i - 1.5) * 0.2, means, 0.2, color=colour, label=f"{name} (mean; markers: seeds)",
+           hatch=["", "//", ".."][i], edgecolor="white")
+    for a in runs[name]:
+        ax.scatter(xs + (i - 1.5) * 0.2, [100 * a[k] for k in keys], color="black", marker=marker, s=14, zorder=3)
+ax.bar(xs + 1.5 * 0.2, [100 * blind[k] for k in keys], 0.2, color="0.6", label="blind baseline", hatch="xx",
+       edgecolor="white")
+ax.set_xticks(xs, keys)
+ax.set_xlabel("question type")
+ax.set_ylabel("test accuracy (%)")
+ax.set_ylim(0, 105)
+ax.set_title("Which stage matters: accuracy per question type, two seeds per recipe")
+ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+plt.tight_layout()
+plt.show()
+
+# %%
+mean = {name: {k: np.mean([a[k] for a in accs]) for k in keys} for name, accs in runs.items()}
+worst_full = min(a["overall"] for a in runs["full recipe"])
+best_no_stage1 = max(a["overall"] for a in runs["no stage 1"])
+print(f"full recipe, worst seed {worst_full:.1%}; no stage 1, best seed {best_no_stage1:.1%}; "
+      f"blind {blind['overall']:.1%}")
+assert worst_full > best_no_stage1 + 0.3                      # far larger than the spread of seeds
+assert mean["no stage 1"]["overall"] < blind["overall"] + 0.05  # no better than answering blind
+assert mean["no patch-word loss"]["shape"] < blind["shape"] + 0.1 < mean["full recipe"]["shape"] - 0.3
+
 # %% [markdown]
-# ### Exercise 3.13: a new question type
+# What the numbers above support, and what they do not (two seeds each; the printed ranges):
 #
-# Add a fifth question type that asks about a place instead of an object:
-# *what shape is the top-left object ?* Write `ask_shape_at(scene, cell)` returning
-# `(question words, answer)` for grid cell `cell` (0–8, row-major as in `POSITIONS`): the
-# question names the cell's position word, and the answer is the shape in that cell, or
-# `nothing` if the cell is empty. Every word, question and answer, must be in `VOCAB`, so the
-# model could be trained on it as it is.
+# - **Without stage 1 this toy answers from the question alone.** Trained on questions from the
+#   start for the same 850 steps, the model scores about 25 % overall on both seeds, no better
+#   than the blind baseline's 27 %, and at or below blind on every type. Its seeds' range lies
+#   about 50 points below the full recipe's.
+# - **Without the patch-word loss, shapes stay at chance.** Stage 1 with the description loss
+#   alone leaves shape answers at about 25 %, below answering blind, on both seeds, where the full
+#   recipe reaches about 95 %; colour and position still rise above blind, and almost no scene is
+#   described right. The language model had no reason to look for shape features the encoder did
+#   not yet provide, and the encoder got no signal to provide them.
+# - **Counting** sits at the blind level in every recipe, so these runs say nothing about what
+#   each stage does for counting.
+# - **What this does not show.** This is one toy, with every part starting from random weights
+#   and a budget of 850 steps. With a pretrained encoder and language model, Karamcheti et al.
+#   found LLaVA's alignment stage could be skipped ([Prismatic VLMs, 2024](https://arxiv.org/abs/2402.07865)):
+#   the encoder already sees and the language model already reads. What our stage 1 does is
+#   *teach* an untrained encoder, a job a pretrained CLIP encoder has already done.
+
+# %% [markdown]
+# ## 7. What makes this toy easy, and what a real VLM has instead
+#
+# The model above answers colour, shape and position questions well after half a minute of
+# training on one core. That says more about the task than about the method. Plainly:
+#
+# - **Nine patches on a 3 × 3 grid, and objects never straddle a patch.** Each image token
+#   holds at most one whole object, so "find the object" is "pick the right token". A real
+#   encoder cuts photos into hundreds of patches (576 for LLaVA-1.5) with objects spread across
+#   many, at any position and scale.
+# - **A hand-made, colour-free channel.** We gave the encoder the ink map, which hands it the
+#   shape outline for free. A real encoder learns every feature from data (CLIP-style
+#   pretraining on hundreds of millions of image–text pairs, lessons 1.2 and 2.3).
+# - **An auxiliary loss that names each patch.** The patch-word loss tells each image token
+#   which words describe it. Real VLMs have no per-patch labels; captions describe the whole
+#   image.
+# - **A closed world.** A few dozen words, one-word answers, four question types. A real
+#   language model has tens of thousands of subword tokens, was pretrained on text, and
+#   answers in sentences.
+#
+# And cost: every image token is a position the language model attends over. Lesson 3.2 showed
+# that attention's quadratic term overtakes the linear layers at about *N* ≈ 6*D* tokens,
+# 384 at this model's width of 64 and about 24,600 at a 4,096-wide language model; our 9 + 14
+# tokens are far below either, and lesson 3.5 prices real images.
+
+# %% [markdown]
+# ## 8. Exercise, quiz and summary
+#
+# ### Exercise 3.31: a question about a place
+#
+# **Kind:** transfer
+#
+# Add a fifth question type that asks about a place instead of an object: *what shape is the
+# top-left object ?* Write `ask_shape_at(scene, cell)` returning `(question words, answer)` for
+# grid cell `cell` (0–8, row-major as in `POSITIONS`). The question is a full sentence in the
+# model's vocabulary that names the cell's position word and asks for a shape; the answer is
+# the shape in that cell, or `nothing` if the cell is empty.
 #
 # <details><summary>Hint</summary>
 #
-# The question can be `["what", "shape", "is", "the", POSITIONS[cell], "object", "?"]`
-# (`encode` raises an error for any word outside the vocabulary, so try it). Objects in a scene
-# are `(colour, shape, cell)` tuples; look for the one whose cell matches. Cells are numbered
-# row by row: cell = 3 · row + column.
+# Copy the form of the shape question the generator already makes, with the position word
+# where the colour was. Objects are `(colour, shape, cell)` tuples; look for the one whose cell
+# matches. `encode` raises an error for a word outside the vocabulary, so try your question.
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-5-3-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-def ask_shape_at(scene, cell):
-    """'what shape is the <position> object ?' -> (question words, shape word or 'nothing')."""
-    ### BEGIN SOLUTION
-    answer = next((shape for _, shape, c in scene if c == cell), "nothing")
-    return ["what", "shape", "is", "the", POSITIONS[cell], "object", "?"], answer
-    ### END SOLUTION
-
-
-# %% tags=["export"]
+# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Self-check for Exercise 3.31 (run it; no need to read it)
 import numpy as np
 
 
 def check_shape_at(fn, quiet=False):
-    """Self-check for Exercise 3.13. In: ``fn(scene, cell) -> (question words, answer word)``.
-
-    Out: True (correct), False (wrong; prints what and a hint) or None (not attempted).
-    """
+    """``fn(scene, cell) -> (question words, answer word)``: True / False / None."""
     say = (lambda *a: None) if quiet else print
     rng = np.random.default_rng(123)
-    for _ in range(60):
+    for trial in range(60):
         scene = sample_scene(rng)
-        cell = int(rng.integers(GRID * GRID))
-        ok, got = _run_learner(fn, (scene, cell), say)
-        if ok is not True:
-            return ok
-        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], list)):
-            say("✘ Return a tuple (question words as a list, answer word).")
+        cell = int(rng.integers(GRID * GRID)) if trial else scene[0][2]
+        try:
+            got = fn(scene, cell)
+        except NotImplementedError:
+            say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
+            return None
+        except Exception as err:  # noqa: BLE001 - any learner error becomes feedback
+            say(f"✘ ask_shape_at({scene}, {cell}) raised {type(err).__name__}: {err}")
+            return False
+        if not (isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], list)
+                and isinstance(got[1], str)):
+            say("✘ Return a tuple (question words as a list of strings, answer word as a string).")
             return False
         words, answer = got
         unknown = [w for w in list(words) + [answer] if w not in STOI]
         if unknown:
-            say(f"✘ Words not in VOCAB: {unknown}. The model can only read and write vocabulary words.")
+            say(f"✘ Words not in VOCAB: {unknown}. The model can only read and write its own words.")
             return False
-        if POSITIONS[cell] not in words:
-            say(f"✘ The question for cell {cell} must name its position {POSITIONS[cell]!r}.")
+        if len(words) < 5 or words[-1] != "?" or "shape" not in words or words[0] not in ("what", "which"):
+            say(f"✘ {words} is not a question the model could learn: write a whole sentence that asks for "
+                "a shape and ends with '?', like the generator's 'what shape is the red object ?'.")
+            return False
+        named = [p for p in POSITIONS if p in words]
+        if named != [POSITIONS[cell]]:
+            say(f"✘ For cell {cell} the question must name exactly its position {POSITIONS[cell]!r}, "
+                f"it names {named}. Hint: POSITIONS[cell].")
+            return False
+        if any(w in words for w in list(COLOURS) + SHAPES):
+            say("✘ The question gives away a colour or a shape; it should name only the place.")
             return False
         want = next((s for _, s, c in scene if c == cell), "nothing")
         if answer != want:
             transposed = next((s for _, s, c in scene if c == (cell % 3) * 3 + cell // 3), "nothing")
-            hint = ("Hint: cells are row-major, cell = 3 * row + column." if answer == transposed else
-                    "Hint: answer with the shape word of the object in that cell, or 'nothing'.")
-            say(f"✘ Scene {scene}, cell {cell}: answered {answer!r}, expected {want!r}. {hint}")
+            hint = ("cells are row-major, cell = 3 * row + column." if answer == transposed else
+                    "answer with the shape word of the object in that cell, or 'nothing'.")
+            say(f"✘ Scene {scene}, cell {cell}: answered {answer!r}, expected {want!r}. Hint: {hint}")
             return False
     say("✔ Correct: a fifth question type, in the model's own vocabulary.")
     return True
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": false, "grade_id": "ex3-31-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.31
+def ask_shape_at(scene, cell):
+    """'what shape is the <position> object ?' -> (question words, shape word or 'nothing')."""
+    ### BEGIN SOLUTION
+    in_cell = [shape for _, shape, c in scene if c == cell]
+    return ["what", "shape", "is", "the", POSITIONS[cell], "object", "?"], (in_cell or ["nothing"])[0]
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex3-31-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.31
 check_shape_at(ask_shape_at)
 ### BEGIN HIDDEN TESTS
 assert check_shape_at(ask_shape_at, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# To go further, add your question type to `sample_question`, rerun stage 2 (the encoder is
-# frozen, so stage 1 need not be repeated) and measure its accuracy the same way.
-#
-# ## Quiz
-#
-# Click an answer to get feedback. (The quiz works without a running kernel; on the site its
-# code is folded away so it does not give the answers away.)
+# To go further: add your question type to `sample_question`, rerun `train_vlm` and measure
+# its accuracy the same way (the model needs no new words).
 
-# %% tags=["hide-input"]
+# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Quiz (run it to answer; on the site its code is hidden)
 from jupyterquiz import display_quiz
 
-quiz = [
-    {
-        "question": "A VQA model scores 60 % overall. What must you know before calling that good?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "What a question-only (blind) model scores on the same test", "correct": True,
-             "feedback": "Yes: if the blind baseline is also near 60 %, the model has learned nothing from the image."},
-            {"answer": "The number of parameters of the language model", "correct": False,
-             "feedback": "Size says nothing about whether the image is used; a blind baseline does."},
-            {"answer": "The training loss at the last step", "correct": False,
-             "feedback": "A low loss can come entirely from language priors; compare with a blind baseline."},
-        ],
-    },
-    {
-        "question": "Why could we compute the encoder's features once and reuse them throughout stage 2?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "The encoder is frozen in stage 2, so its output for an image never changes", "correct": True,
-             "feedback": "Right: only the projector and language model learn; the encoder is a fixed function."},
-            {"answer": "The projector is linear", "correct": False,
-             "feedback": "The projector is an MLP and it is trained in stage 2; it runs on every step."},
-            {"answer": "Questions do not depend on the image", "correct": False,
-             "feedback": "They do; but the encoder's features do not depend on the question in this design."},
-        ],
-    },
-    {
-        "question": "You halve the patch size of a ViT at the same resolution. Roughly how many image tokens does the language model now read?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "Four times as many", "correct": True,
-             "feedback": "Yes: (H/P)·(W/P) grows by 2 × 2. Each step costs more, as measured above."},
-            {"answer": "Twice as many", "correct": False,
-             "feedback": "The patch size shrinks along both axes, so the grid grows in both."},
-            {"answer": "The same: the projector decides the token count", "correct": False,
-             "feedback": "An MLP projector keeps one token per patch; only merging or resampling connectors change the count (lesson 3.4)."},
-        ],
-    },
-    {
-        "question": "CLIP-style alignment and the description stage both tie images to words. Which ability do they NOT guarantee?",
-        "type": "multiple_choice",
-        "answers": [
-            {"answer": "Relations between objects (what is left of what)", "correct": True,
-             "feedback": "Right: models can know every object and still fail on relations (ARO, Winoground; our own prototype stayed at chance)."},
-            {"answer": "Naming the colour of a single object", "correct": False,
-             "feedback": "That is exactly what alignment teaches, and our model does it almost perfectly."},
-            {"answer": "Producing image features the language model can read", "correct": False,
-             "feedback": "That is the purpose of alignment (LLaVA's stage 1)."},
-        ],
-    },
-]
-display_quiz(quiz)
+display_quiz([
+    {"question": "A VQA model scores 60 % overall. What must you know before calling that good?",
+     "type": "multiple_choice",
+     "answers": [
+         {"answer": "What a question-only (blind) model scores on the same test, per question type",
+          "correct": True,
+          "feedback": "Yes: if answering blind also gets near 60 %, the model may have learned nothing from the image."},
+         {"answer": "The number of parameters of the language model", "correct": False,
+          "feedback": "Size says nothing about whether the image is used; a blind baseline does."},
+         {"answer": "The training loss at the last step", "correct": False,
+          "feedback": "A low loss can come from language priors alone; compare with a blind baseline."}]},
+    {"question": "In this notebook, removing stage 1 hurt a lot. What may you conclude about LLaVA-style models in general?",
+     "type": "multiple_choice",
+     "answers": [
+         {"answer": "Only that alignment mattered here, with random initialisation; with pretrained parts it can be skipped",
+          "correct": True,
+          "feedback": "Right: Prismatic VLMs (Karamcheti et al., 2024) found the alignment stage can be skipped when encoder and language model are pretrained."},
+         {"answer": "That every VLM needs an alignment stage", "correct": False,
+          "feedback": "Our parts started from random weights; published work with pretrained parts found otherwise."},
+         {"answer": "Nothing: two seeds are not enough to see any effect", "correct": False,
+          "feedback": "The gap was far larger than the spread between seeds, so for this toy the effect is clear."}]},
+    {"question": "Why could stage 2 compute the encoder's features once and reuse them?",
+     "type": "multiple_choice",
+     "answers": [
+         {"answer": "The encoder is frozen in stage 2, so its output for an image never changes", "correct": True,
+          "feedback": "Right: only the projector and language model learn; the encoder is a fixed function."},
+         {"answer": "The projector is linear", "correct": False,
+          "feedback": "The projector is an MLP and it trains in stage 2; it runs on every step."},
+         {"answer": "Questions do not depend on the image", "correct": False,
+          "feedback": "They do; but in this design the encoder's features do not depend on the question."}]},
+])
 
 # %% [markdown]
-# ## What to remember
+# ### What to remember
 #
 # - A VLM is an encoder, a projector and a language model; image tokens go first in one causal
-#   sequence, and the answer is generated greedily after the question.
-# - Train the vision side to be *read* before asking questions (stage 1), then freeze it and
-#   train question answering (stage 2). Without the first stage a small model answers from the
-#   question alone.
-# - Always report accuracy per question type beside a blind baseline, on held-out scenes, one
-#   question per sequence.
-# - Every image token costs compute on every step: the token count, (*H*/*P*) · (*W*/*P*), is
-#   the knob that sets the price — in this tiny model just as in the real ones of lesson 3.3.
+#   sequence, and the answer is generated after the question.
+# - Here, with every part random at the start, the alignment stage made the difference between
+#   a model that sees and one no better than answering blind (section 6, two seeds each), and
+#   the patch-word loss the difference on shapes; with pretrained parts,
+#   published work found the stage can be skipped. Claims about a recipe need the ablation.
+# - Report accuracy per question type beside a blind baseline, on held-out scenes, one question
+#   per sequence.
+# - The toy is easy on purpose (nine whole-object patches, an ink channel, per-patch labels);
+#   a real VLM learns from captions of photos with objects anywhere.
+#
+# **Next:** the reference notebook of image-token rules, to price a real image for any model.
+
+# %%
+print(f"This notebook ran in {time.perf_counter() - NOTEBOOK_START:.0f} s on {device.type.upper()}.")
