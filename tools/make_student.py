@@ -20,6 +20,7 @@ It also packs all copies and ``requirements.txt`` into one zip for instructors.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import pathlib
 import re
 import sys
@@ -71,7 +72,9 @@ def solution_cell(source: str) -> nbformat.NotebookNode:
     name = exercise_name(source)
     text = (f"<details><summary>Solution to {name} (open it only after you have tried)</summary>\n\n"
             f"```python\n{body}\n```\n\n</details>")
-    return nbformat.v4.new_markdown_cell(text, metadata={"tags": [SOLUTION_CELL_TAG]})
+    cell = nbformat.v4.new_markdown_cell(text, metadata={"tags": [SOLUTION_CELL_TAG]})
+    cell.id = "solution-" + hashlib.sha1(text.encode()).hexdigest()[:12]  # stable across runs
+    return cell
 
 
 def unfold(cell) -> None:
