@@ -208,3 +208,13 @@ def test_one_timer_for_the_whole_course():
             if c.cell_type == "code" and "def time_it(" in c.source and i not in carried:
                 definers.append((lf.lesson_number(nb), entry))
     assert [d for d in definers if d[0] != "3.2"] == [], "a lesson defines its own timer"
+
+
+@pytest.mark.parametrize("entry", LESSONS)
+def test_check_calls_print_their_message_only(entry):
+    """A graded cell's visible call ends with ';': the check prints its ✔/✘ message, and
+    Jupyter does not echo the returned True/False/None under it (v1 did, in student copies)."""
+    for cell in read(entry).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+            visible = make_student.strip_source(cell.source).strip().splitlines()[-1]
+            assert visible.rstrip().endswith(";"), f"end the call with ';': {visible}"

@@ -145,7 +145,7 @@ CHECK_CASES = {
 
 
 @pytest.mark.parametrize("wrong,words", [
-    (lambda: 784, "one change only"), (lambda: 392, "two sides"), (lambda: 1568, "the square"),
+    (lambda: 784, "BOTH sides"), (lambda: 392, "two sides"), (lambda: 1568, "the square"),
     (lambda: 3136.0, "an int"), (lambda: 1000, "Work per side"),
 ])
 def test_prediction_hints_name_the_mistake(wrong, words, capsys):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 
-CALL = re.compile(r"^(check_\w+)\(\s*([A-Za-z_]\w*)\s*(,[^\n]*)?\)\s*$", re.M)
+CALL = re.compile(r"^(check_\w+)\(\s*([A-Za-z_]\w*)\s*(,[^\n]*)?\)\s*;?\s*$", re.M)
 
 PROBE = r'''
 import contextlib as _cl, inspect as _insp, io as _io, json as _json, signal as _sig

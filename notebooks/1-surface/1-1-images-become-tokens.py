@@ -181,8 +181,8 @@ assert x[0, 0, :, 0, :].flatten().tolist() == [0, 1, 4, 5]
 # %% [markdown]
 # The numbers of one patch are there, but scattered: `r` and `c` are axes 1 and 3. `permute`
 # reorders the axes so that "which patch" (`r`, `c`) comes first and "where inside it"
-# (`i`, `j`, channel) last; now each patch's four numbers sit next to each other in memory
-# order, and one last reshape makes one row per patch:
+# (`i`, `j`, channel) last. In that axis order each patch's four numbers come one after the
+# other, so one last reshape (which copies them into that order) makes one row per patch:
 
 # %%
 x = x.permute(1, 3, 2, 4, 0)  # (r, c, i, j, C)
@@ -446,7 +446,8 @@ def check_predicted_tokens(fn, quiet=False):
         say(f"✘ Return a whole number such as 123 (an int), not {got!r} ({type(got).__name__}).")
         return False
     hints = {
-        784: "that is one change only (8-px patches at 224 px, or 16-px at 448 px); make both.",
+        784: "that is 196 x 2 x 2, as if each change doubled the count. Each change doubles the "
+             "patches along BOTH sides, so each multiplies the count by 4 (or you made one change only).",
         392: "you doubled twice along one axis; each change doubles the patches per side, and "
              "the grid has two sides.",
         1568: "each change doubles the patches along both sides; the count is the square.",
@@ -485,7 +486,7 @@ def predicted_tokens():
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.1
-check_predicted_tokens(predicted_tokens)
+check_predicted_tokens(predicted_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_predicted_tokens(predicted_tokens, quiet=True) is True
 ### END HIDDEN TESTS
@@ -608,7 +609,7 @@ def resize_and_center_crop(image, side):
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.2
-check_resize_and_center_crop(resize_and_center_crop)
+check_resize_and_center_crop(resize_and_center_crop);
 ### BEGIN HIDDEN TESTS
 assert check_resize_and_center_crop(resize_and_center_crop, quiet=True) is True
 ### END HIDDEN TESTS

@@ -473,7 +473,7 @@ def predict_initial_loss():
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.3
-check_initial_loss(predict_initial_loss)
+check_initial_loss(predict_initial_loss);
 ### BEGIN HIDDEN TESTS
 assert check_initial_loss(predict_initial_loss, quiet=True) is True
 ### END HIDDEN TESTS
@@ -780,7 +780,7 @@ def top_k_accuracy(similarity, labels, k):
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.4
-check_top_k_accuracy(top_k_accuracy)
+check_top_k_accuracy(top_k_accuracy);
 ### BEGIN HIDDEN TESTS
 assert check_top_k_accuracy(top_k_accuracy, quiet=True) is True
 ### END HIDDEN TESTS
@@ -877,7 +877,7 @@ def cosine_matrix(A, B):
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-2-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.5
-check_cosine_matrix(cosine_matrix)
+check_cosine_matrix(cosine_matrix);
 ### BEGIN HIDDEN TESTS
 assert check_cosine_matrix(cosine_matrix, quiet=True) is True
 ### END HIDDEN TESTS

@@ -468,7 +468,7 @@ plt.show()
 # "read" even when blurred, because you know the words and guess the rest; a model reading an
 # invoice number cannot guess. So beside a crop of the page we shrink a line of **random letters**
 # by the same factor: try to read it in the figure, then compare with the truth printed by the
-# cell above it. The crops are enlarged without smoothing: you see the pixels the model gets.
+# cell below it. The crops are enlarged without smoothing: you see the pixels the model gets.
 
 # %%
 random_line = "".join(rng.choice(list(string.ascii_lowercase), size=24))
@@ -485,7 +485,6 @@ for L in (224, 448, 896):
     verdict[L], n_alike[L] = xh >= THRESHOLD_PX, len(alike_now)
     print(f"long side {L}: x-height {xh:.1f} px -> {'readable' if verdict[L] else 'below 3.5 px'}; "
           f"{len(alike_now)} pairs alike, e.g. {', '.join(alike_now[:8])}")
-print("the random letters are:", random_line)
 need = math.ceil(THRESHOLD_PX * 3508 / x_native)
 print(f"long side needed for an x-height of {THRESHOLD_PX} px: {need} px")
 assert not verdict[224] and not verdict[448] and verdict[896] and 8 <= n_alike[448] <= 16  # "a dozen" below
@@ -500,8 +499,7 @@ for col, L in enumerate((224, 448, 896)):
     axes[0, col].imshow(small[int(0.08 * hh): int(0.17 * hh), int(0.11 * ww): int(0.42 * ww)], cmap="gray",
                         vmin=0, vmax=255, interpolation="nearest")
     axes[0, col].set_title(f"page at long side {L} px: x-height {x_native * L / 3508:.1f} px", fontsize=9)
-    axes[1, col].imshow(resize_by(letters, L / 3508), cmap="gray", vmin=0, vmax=255, interpolation="nearest",
-                        aspect="auto")
+    axes[1, col].imshow(resize_by(letters, L / 3508), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
     axes[1, col].set_title("random letters, same scale", fontsize=9)
     for row in (0, 1):
         axes[row, col].set_xlabel("x (px)", fontsize=8)
@@ -509,6 +507,9 @@ for col, L in enumerate((224, 448, 896)):
 fig.suptitle("What the model gets: a crop of the A4 page and a line of random letters, shrunk alike")
 fig.tight_layout()
 plt.show()
+
+# %%
+print("the random letters were:", random_line)
 
 # %% [markdown]
 # At 448 px the page crop may look almost readable: you recognise words you have just read above.
@@ -594,7 +595,7 @@ def predict_screenshots():
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.6
-check_screenshot_prediction(predict_screenshots)
+check_screenshot_prediction(predict_screenshots);
 ### BEGIN HIDDEN TESTS
 assert check_screenshot_prediction(predict_screenshots, quiet=True) is True
 ### END HIDDEN TESTS
@@ -622,8 +623,8 @@ assert fit["GPT-4o high"] == 28 and request_tokens(28, gpt4o_tokens(*fhd)) <= 32
 #
 # <details><summary>Hint</summary>
 #
-# Blocks across: `round(width / 28)`; blocks down: `round(height / 28)`; tokens: their product.
-# Nearest, not up (that would be Claude's ⌈w/28⌉) and not down.
+# Count the 28-px blocks along each side separately, rounding each side to the *nearest* whole
+# number of blocks: not up (that would be Claude's ⌈w/28⌉) and not down. Then multiply.
 #
 # </details>
 
@@ -675,7 +676,7 @@ def qwen2vl_tokens(width, height):
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 1.7
-check_qwen2vl_tokens(qwen2vl_tokens)
+check_qwen2vl_tokens(qwen2vl_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_qwen2vl_tokens(qwen2vl_tokens, quiet=True) is True
 ### END HIDDEN TESTS

@@ -551,7 +551,7 @@ def predicted_overlap_tokens():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.1
-check_overlap_prediction(predicted_overlap_tokens)
+check_overlap_prediction(predicted_overlap_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_overlap_prediction(predicted_overlap_tokens, quiet=True) is True
 ### END HIDDEN TESTS
@@ -647,7 +647,7 @@ def splice_images(token_ids, text_embeds, images, image_token_id):
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.2
-check_splice_images(splice_images)
+check_splice_images(splice_images);
 ### BEGIN HIDDEN TESTS
 assert check_splice_images(splice_images, quiet=True) is True
 ### END HIDDEN TESTS
@@ -738,7 +738,7 @@ def pad_batch(sequences):
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.3
-check_pad_batch(pad_batch)
+check_pad_batch(pad_batch);
 ### BEGIN HIDDEN TESTS
 assert check_pad_batch(pad_batch, quiet=True) is True
 ### END HIDDEN TESTS

@@ -395,7 +395,7 @@ def untrained_loss(n_pairs):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.4
-check_untrained_loss(untrained_loss)
+check_untrained_loss(untrained_loss);
 ### BEGIN HIDDEN TESTS
 assert check_untrained_loss(untrained_loss, quiet=True) is True
 ### END HIDDEN TESTS
@@ -493,7 +493,7 @@ def siglip_loss(image_emb, text_emb, scale, bias):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.5
-check_siglip_loss(siglip_loss)
+check_siglip_loss(siglip_loss);
 ### BEGIN HIDDEN TESTS
 assert check_siglip_loss(siglip_loss, quiet=True) is True
 ### END HIDDEN TESTS

@@ -764,7 +764,7 @@ def recall_at_k(sim, k):
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-6-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.6
-check_recall_at_k(recall_at_k)
+check_recall_at_k(recall_at_k);
 ### BEGIN HIDDEN TESTS
 assert check_recall_at_k(recall_at_k, quiet=True) is True
 ### END HIDDEN TESTS
@@ -839,7 +839,7 @@ def half_batch_run():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex2-7-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 2.7
-check_half_batch(half_batch_run)
+check_half_batch(half_batch_run);
 ### BEGIN HIDDEN TESTS
 assert check_half_batch(half_batch_run, quiet=True) is True
 ### END HIDDEN TESTS

@@ -671,7 +671,7 @@ def predicted_phone_tokens():
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.8
-check_phone_prediction(predicted_phone_tokens)
+check_phone_prediction(predicted_phone_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_phone_prediction(predicted_phone_tokens, quiet=True) is True
 ### END HIDDEN TESTS
@@ -711,7 +711,7 @@ def uncapped_estimate(width, height, high_res=True):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.9
-check_uncapped_estimator(uncapped_estimate)
+check_uncapped_estimator(uncapped_estimate);
 ### BEGIN HIDDEN TESTS
 assert check_uncapped_estimator(uncapped_estimate, quiet=True) is True
 ### END HIDDEN TESTS
@@ -758,7 +758,7 @@ def llava_next_grid(width, height):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-4-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.10
-check_llava_next_grid(llava_next_grid)
+check_llava_next_grid(llava_next_grid);
 ### BEGIN HIDDEN TESTS
 assert check_llava_next_grid(llava_next_grid, quiet=True) is True
 ### END HIDDEN TESTS

@@ -956,7 +956,7 @@ def base64_length(n_bytes):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.11
-check_base64_length(base64_length)
+check_base64_length(base64_length);
 ### BEGIN HIDDEN TESTS
 assert check_base64_length(base64_length, quiet=True) is True
 ### END HIDDEN TESTS
@@ -1004,7 +1004,7 @@ def bmp_size(data):
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.12
-check_bmp_size(bmp_size)
+check_bmp_size(bmp_size);
 ### BEGIN HIDDEN TESTS
 assert check_bmp_size(bmp_size, quiet=True) is True
 ### END HIDDEN TESTS
@@ -1036,7 +1036,7 @@ def predicted_crop_tokens():
 
 # %% nbgrader={"grade": true, "grade_id": "ex2-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 2.13
-check_crop_prediction(predicted_crop_tokens)
+check_crop_prediction(predicted_crop_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_crop_prediction(predicted_crop_tokens, quiet=True) is True
 ### END HIDDEN TESTS

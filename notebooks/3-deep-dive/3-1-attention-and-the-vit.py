@@ -484,7 +484,7 @@ def neighbour_mask(rows, cols, radius):
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-1-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.1
-check_neighbour_mask(neighbour_mask)
+check_neighbour_mask(neighbour_mask);
 ### BEGIN HIDDEN TESTS
 assert check_neighbour_mask(neighbour_mask, quiet=True) is True
 ### END HIDDEN TESTS
@@ -560,7 +560,7 @@ def predicted_vit_l14_millions():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-1-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.2
-check_vit_l14_prediction(predicted_vit_l14_millions)
+check_vit_l14_prediction(predicted_vit_l14_millions);
 ### BEGIN HIDDEN TESTS
 assert check_vit_l14_prediction(predicted_vit_l14_millions, quiet=True) is True
 ### END HIDDEN TESTS

@@ -270,7 +270,7 @@ def predicted_attention_percent():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-2-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.3
-check_attention_share(predicted_attention_percent)
+check_attention_share(predicted_attention_percent);
 ### BEGIN HIDDEN TESTS
 assert check_attention_share(predicted_attention_percent, quiet=True) is True
 ### END HIDDEN TESTS
@@ -884,7 +884,7 @@ def twice_the_resolution():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-2-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.4
-check_twice_the_resolution(twice_the_resolution)
+check_twice_the_resolution(twice_the_resolution);
 ### BEGIN HIDDEN TESTS
 assert check_twice_the_resolution(twice_the_resolution, quiet=True) is True
 ### END HIDDEN TESTS

@@ -684,7 +684,7 @@ def predicted_p_match():
 
 # %% nbgrader={"grade": true, "grade_id": "ex3-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 3.5
-check_p_match_prediction(predicted_p_match)
+check_p_match_prediction(predicted_p_match);
 ### BEGIN HIDDEN TESTS
 assert check_p_match_prediction(predicted_p_match, quiet=True) is True
 ### END HIDDEN TESTS
@@ -952,7 +952,7 @@ def close_gap(image_emb, text_emb):
 
 # %% nbgrader={"grade": true, "grade_id": "ex3-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 3.6
-check_close_gap(close_gap)
+check_close_gap(close_gap);
 ### BEGIN HIDDEN TESTS
 assert check_close_gap(close_gap, quiet=True) is True
 ### END HIDDEN TESTS

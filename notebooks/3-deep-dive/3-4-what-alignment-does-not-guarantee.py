@@ -369,7 +369,7 @@ def predicted_object_swap_accuracy():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-4-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.7
-check_positional_bag_prediction(predicted_object_swap_accuracy)
+check_positional_bag_prediction(predicted_object_swap_accuracy);
 ### BEGIN HIDDEN TESTS
 assert check_positional_bag_prediction(predicted_object_swap_accuracy, quiet=True) is True
 ### END HIDDEN TESTS
@@ -707,7 +707,7 @@ def my_hard_negative_experiment():
 
 # %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-4-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.8
-check_hard_negative_experiment(my_hard_negative_experiment, device=device)
+check_hard_negative_experiment(my_hard_negative_experiment, device=device);
 ### BEGIN HIDDEN TESTS
 assert check_hard_negative_experiment(my_hard_negative_experiment, quiet=True, device=device) is True
 ### END HIDDEN TESTS

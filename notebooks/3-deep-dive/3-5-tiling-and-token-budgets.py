@@ -726,7 +726,7 @@ def pixtral_tokens(width, height):
 
 # %% nbgrader={"grade": true, "grade_id": "ex3-5-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your answer to Exercise 3.9
-check_pixtral_tokens(pixtral_tokens)
+check_pixtral_tokens(pixtral_tokens);
 ### BEGIN HIDDEN TESTS
 assert check_pixtral_tokens(pixtral_tokens, quiet=True) is True
 ### END HIDDEN TESTS
@@ -797,7 +797,7 @@ def my_prediction():
 
 # %% nbgrader={"grade": true, "grade_id": "ex3-5-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your prediction for Exercise 3.10
-check_kv_prediction(my_prediction)
+check_kv_prediction(my_prediction);
 ### BEGIN HIDDEN TESTS
 assert check_kv_prediction(my_prediction, quiet=True) is True
 ### END HIDDEN TESTS
@@ -895,7 +895,7 @@ def my_experiment():
 
 # %% nbgrader={"grade": true, "grade_id": "ex3-5-3-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Check your experiment for Exercise 3.11
-check_ten_photo_experiment(my_experiment)
+check_ten_photo_experiment(my_experiment);
 ### BEGIN HIDDEN TESTS
 assert check_ten_photo_experiment(my_experiment, quiet=True) is True
 ### END HIDDEN TESTS
