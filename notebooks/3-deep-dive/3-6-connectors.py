@@ -601,7 +601,7 @@ assert verdict[pairs[1]][0] > 0.02 and verdict[pairs[2]][0] < -0.03  # the two r
 #   compresses: same 16 tokens, same kind of MLP, and parameter counts that differ only in the
 #   first layer's input. The gap is positive and the ranges do not overlap: keeping every
 #   number (concatenation) beat discarding (averaging) on a task that lives in fine detail.
-#   The gap is a few points, the same order as the spread, so Exercise 3.20 tests it on new seeds.
+#   The gap is a few points, the same order as the spread, so Exercise 3.12 tests it on new seeds.
 # - **At 4 × 4 the two effects mix.** Pixel shuffle still keeps every number (the exercise below
 #   proves it is lossless), yet its MLP must squeeze 256 numbers into 32 in 200 steps, with the
 #   most parameters of the per-patch designs. Here pixel shuffle falls *below* the average, with
@@ -694,7 +694,7 @@ print(f"\n64-token MLP vs 4-token pixel shuffle: {typical['MLP'] / typical['pixe
 # %% [markdown]
 # ## 7. Exercises
 #
-# ### Exercise 3.20: the comparison, on new seeds
+# ### Exercise 3.12: the comparison, on new seeds
 #
 # **Kind:** experiment
 #
@@ -712,7 +712,7 @@ print(f"\n64-token MLP vs 4-token pixel shuffle: {typical['MLP'] / typical['pixe
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 3.20 (run it; no need to read it)
+#@title Self-check for Exercise 3.12 (run it; no need to read it)
 import numpy as np
 
 GAP_SEEDS_012 = None  # set by the notebook after section 5; the gap of the lesson's own seeds
@@ -759,8 +759,8 @@ def check_new_seed_gap(fn, quiet=False):
 # %%
 GAP_SEEDS_012 = float(np.mean(acc["pixel shuffle 2×2"]) - np.mean(acc["average merge 2×2"]))
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-20-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 3.20
+# %% nbgrader={"grade": false, "grade_id": "ex3-12-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.12
 def new_seed_gap():
     """Mean test accuracy of pixel shuffle 2×2 minus average merge 2×2, over seeds 3, 4, 5."""
     ### BEGIN SOLUTION
@@ -771,15 +771,15 @@ def new_seed_gap():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-20-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 3.20
-check_new_seed_gap(new_seed_gap)
+# %% nbgrader={"grade": true, "grade_id": "ex3-12-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.12
+check_new_seed_gap(new_seed_gap);
 ### BEGIN HIDDEN TESTS
 assert check_new_seed_gap(new_seed_gap, quiet=True) is True
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3.21: pixel shuffle loses nothing
+# ### Exercise 3.13: pixel shuffle loses nothing
 #
 # **Kind:** transfer
 #
@@ -798,7 +798,7 @@ assert check_new_seed_gap(new_seed_gap, quiet=True) is True
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 3.21 (run it; no need to read it)
+#@title Self-check for Exercise 3.13 (run it; no need to read it)
 import torch
 
 
@@ -834,8 +834,8 @@ def check_depth_to_space(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-21-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 3.21
+# %% nbgrader={"grade": false, "grade_id": "ex3-13-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.13
 def depth_to_space(tokens, r):
     """(B, M, r²·D) from an (s/r)² grid -> (B, s², D), the inverse of space_to_depth."""
     ### BEGIN SOLUTION
@@ -846,9 +846,9 @@ def depth_to_space(tokens, r):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-21-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 3.21
-check_depth_to_space(depth_to_space)
+# %% nbgrader={"grade": true, "grade_id": "ex3-13-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.13
+check_depth_to_space(depth_to_space);
 ### BEGIN HIDDEN TESTS
 assert check_depth_to_space(depth_to_space, quiet=True) is True
 ### END HIDDEN TESTS

@@ -37,7 +37,7 @@
 #
 # **Prerequisites:** lessons 3.1 (attention, the pre-norm block) and 3.6 (connectors); what a
 # training step and cross-entropy are (lesson 1.2).
-# **Time to study:** about 30 minutes. **Time to run:** about 4 minutes on one laptop CPU core.
+# **Time to study:** about 30 minutes. **Time to run:** about 3 minutes on one laptop CPU core.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Colab only: install the quiz package (does nothing elsewhere)
@@ -765,7 +765,7 @@ except ValueError as err:
 # the full recipe on the same two seeds.
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 3.30 (run it; no need to read it)
+#@title Self-check for Exercise 3.14 (run it; no need to read it)
 import numpy as np
 
 
@@ -806,7 +806,7 @@ def check_no_stage1_prediction(fn, quiet=False):
 NO_STAGE1_LOW, NO_STAGE1_HIGH = 0.15, 0.40
 
 # %% [markdown]
-# ### Exercise 3.30: predict, then run
+# ### Exercise 3.14: predict, then run
 #
 # **Kind:** predict-then-run
 #
@@ -822,8 +822,8 @@ NO_STAGE1_LOW, NO_STAGE1_HIGH = 0.15, 0.40
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-30-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 3.30
+# %% nbgrader={"grade": false, "grade_id": "ex3-14-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.14
 def predicted_no_stage1():
     """Your prediction: overall test accuracy without stage 1, as a fraction."""
     ### BEGIN SOLUTION
@@ -831,9 +831,9 @@ def predicted_no_stage1():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-30-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 3.30
-check_no_stage1_prediction(predicted_no_stage1)
+# %% nbgrader={"grade": true, "grade_id": "ex3-14-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.14
+check_no_stage1_prediction(predicted_no_stage1);
 ### BEGIN HIDDEN TESTS
 assert check_no_stage1_prediction(predicted_no_stage1, quiet=True) is True
 ### END HIDDEN TESTS
@@ -939,7 +939,7 @@ assert mean["no patch-word loss"]["shape"] < blind["shape"] + 0.1 < mean["full r
 # %% [markdown]
 # ## 8. Exercise, quiz and summary
 #
-# ### Exercise 3.31: a question about a place
+# ### Exercise 3.15: a question about a place
 #
 # **Kind:** transfer
 #
@@ -958,7 +958,7 @@ assert mean["no patch-word loss"]["shape"] < blind["shape"] + 0.1 < mean["full r
 # </details>
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Self-check for Exercise 3.31 (run it; no need to read it)
+#@title Self-check for Exercise 3.15 (run it; no need to read it)
 import numpy as np
 
 
@@ -1009,8 +1009,8 @@ def check_shape_at(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-31-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Your answer to Exercise 3.31
+# %% nbgrader={"grade": false, "grade_id": "ex3-15-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Your answer to Exercise 3.15
 def ask_shape_at(scene, cell):
     """'what shape is the <position> object ?' -> (question words, shape word or 'nothing')."""
     ### BEGIN SOLUTION
@@ -1019,9 +1019,9 @@ def ask_shape_at(scene, cell):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-31-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
-#@title Check your answer to Exercise 3.31
-check_shape_at(ask_shape_at)
+# %% nbgrader={"grade": true, "grade_id": "ex3-15-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+#@title Check your answer to Exercise 3.15
+check_shape_at(ask_shape_at);
 ### BEGIN HIDDEN TESTS
 assert check_shape_at(ask_shape_at, quiet=True) is True
 ### END HIDDEN TESTS
