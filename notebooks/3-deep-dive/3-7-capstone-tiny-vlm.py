@@ -401,7 +401,7 @@ class TinyViT(nn.Module):
 # vectors with no word behind them.
 #
 # The language model embeds words, puts the image tokens **first** and the text after them,
-# adds learned positions and runs two blocks with a **causal mask**: a lower-triangular
+# adds learned positions and runs two blocks with a **[causal mask](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#causal-mask)**: a lower-triangular
 # boolean matrix, so position *i* may look at positions 0 … *i* and never at later ones. That
 # is what lets it be trained on every position at once and then generate one token at a time;
 # it also means every text token sees the whole image, and image tokens never see the
