@@ -40,7 +40,7 @@
 # **Time to study:** about 20 minutes. **Time to run:** about 1.5 minutes on one laptop CPU
 # core (the last cell prints this run's time).
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -70,10 +70,10 @@ print(f"torch {torch.__version__}, running on {device}")
 #
 # The folded cell holds lesson 2.3's tiny CLIP, copied unchanged: the generator of captioned
 # shapes (5 colours × 5 shapes × 2 sizes, 32 × 32 pixels, five colour–shape pairs held out of
-# training), a small CNN image encoder, a bag-of-words text encoder, CLIP's learned logit scale
-# (starting at 1/0.07 ≈ 14.3, capped at 100), and the zero-shot test on the held-out pairs.
+# training), a small CNN image encoder, a bag-of-words text encoder, CLIP's learned [logit scale](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#logit-scale-temperature)
+# (starting at 1/0.07 ≈ 14.3, capped at 100), and the [zero-shot](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#zero-shot-classification) test on the held-out pairs.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title From lesson 2.3, unchanged: the tiny CLIP (data, encoders, training, evaluation)
 """A tiny CLIP trained on generated images of coloured shapes (lesson 2.3; reused by 3.3).
 
@@ -440,7 +440,7 @@ assert abs(grouped_clip_loss(a, b, 1e-6, 2) - math.log(2)) < 1e-4
 # training loop with both knobs (and one speed-up: it draws batches from 8,000 images rendered
 # once per split, instead of rendering every batch). Seed `k` holds out split `k`, as in 2.3.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Train with a given number of negatives or a fixed scale (machinery: 2.3's loop, two knobs)
 import functools
 import math
@@ -534,7 +534,7 @@ needed = math.log(127) / margin.median().item()
 print(f"scale at which that margin is a logit gap of ln 127: {needed:.0f}; the model's scale "
       f"is {model.logit_scale().item():.1f}")
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Two overlaid histograms of cosine similarity for seed 0's trained model: matched image-caption pairs (solid) sit at high cosines, pairs with a different caption (hatched) spread over lower values; both lie inside the range from -1 to 1 with a gap between their bulks."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Two overlaid histograms of cosine similarity for seed 0's trained model: matched image-caption pairs (solid) sit at high cosines, pairs with a different caption (hatched) spread over lower values; both lie inside the range from -1 to 1 with a gap between their bulks."}} tags=["hide-input"]
 #@title Plot the two histograms of cosines
 fig, ax = plt.subplots(figsize=(7, 3.2))
 bins = np.linspace(-1, 1, 81)
@@ -587,7 +587,7 @@ assert clip_loss(img, txt, 1.0) > 0.8 * math.log(128)   # at s = 1 the loss is s
 assert clip_loss(img, txt, best) < clip_loss(img, txt, 1 / 0.07) < clip_loss(img, txt, 1.0)
 print(f"this batch's loss is lowest at s = {best:.0f}")
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Log-scale line chart: contrastive loss against the logit scale from 1 to 100 for seed 0's trained embeddings (solid with dots), the simplex bound (dashed) and chance (dotted); the model's loss starts near chance at scale 1, falls to a minimum at a scale in the tens and rises slightly after it, staying far above the bound, which drops towards zero already at moderate scales."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Log-scale line chart: contrastive loss against the logit scale from 1 to 100 for seed 0's trained embeddings (solid with dots), the simplex bound (dashed) and chance (dotted); the model's loss starts near chance at scale 1, falls to a minimum at a scale in the tens and rises slightly after it, staying far above the bound, which drops towards zero already at moderate scales."}} tags=["hide-input"]
 #@title Plot the loss against the logit scale
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.semilogx(scales, model_loss, "-", color="#0072B2", marker="o", markersize=3, label="seed 0's model, this batch")
@@ -628,7 +628,7 @@ plt.show()
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.5 (run it; no need to read it)
 import torch
 
@@ -673,7 +673,7 @@ def check_p_match_prediction(answer, quiet=False):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-3-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-3-1-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.5
 def predicted_p_match():
     """Your predicted softmax probability of the right caption, in [0, 1]."""
@@ -682,7 +682,7 @@ def predicted_p_match():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-3-1-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.5
 check_p_match_prediction(predicted_p_match);
 ### BEGIN HIDDEN TESTS
@@ -753,7 +753,7 @@ assert max(group_acc[2]) < min(group_acc[128])   # 1 negative: every seed below 
 # - the mean cosine **within** each modality, and between **matched** pairs and pairs with a
 #   **different** class.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title The gap measures (machinery: a probe and five averages)
 import torch
 import torch.nn.functional as F
@@ -847,7 +847,7 @@ assert all(r["cos matched"] > r["cos other class"] for r in reports["learned sca
 # For a look at the two clouds, the figure flattens seed 0's 32-number embeddings onto the two
 # directions along which they vary most (their first two *principal components*).
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Three scatter plots of image embeddings (circles) and caption embeddings (crosses) of seed 0 projected on their first two principal components, for the untrained model, the model with the learned scale and the model with the scale fixed at 100, with grey lines joining a few matched pairs."}}
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Three scatter plots of image embeddings (circles) and caption embeddings (crosses) of seed 0 projected on their first two principal components, for the untrained model, the model with the learned scale and the model with the scale fixed at 100, with grey lines joining a few matched pairs."}} tags=["hide-input"]
 #@title Plot the two clouds of embeddings, three models (seed 0)
 fig, axes = plt.subplots(1, 3, figsize=(13, 4))
 images, labels = render(300, [(c, s) for c in range(5) for s in range(5)], seed=4321)
@@ -892,7 +892,7 @@ plt.show()
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.6 (run it; no need to read it)
 import torch
 
@@ -939,7 +939,7 @@ def check_close_gap(answer, quiet=False):
     return False
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-3-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-3-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.6
 def close_gap(image_emb, text_emb):
     """Centre each modality on its own mean, then re-normalise the rows."""
@@ -950,14 +950,14 @@ def close_gap(image_emb, text_emb):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-3-2-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.6
 check_close_gap(close_gap);
 ### BEGIN HIDDEN TESTS
 assert check_close_gap(close_gap, quiet=True) is True
 ### END HIDDEN TESTS
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to see the questions)
 from jupyterquiz import display_quiz
 

@@ -39,7 +39,7 @@
 # tensors and `reshape`/`permute`.
 # **Time to study:** about 30 minutes. **Time to run:** about 30 s on one laptop CPU core.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -78,7 +78,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # number of tokens it passes on. Four of the five treat the *N* inputs as the square grid they
 # came from; the folded cell below checks that and finds the grid's side.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title `grid_side`: check patch tokens and find their grid (run it; no need to read it)
 import math
 
@@ -161,7 +161,7 @@ for conn in (LinearProjector(D_VISION, D_LM), MLPProjector(D_VISION, D_LM)):
     assert out.shape == (2, 64, D_LM)
 
 # %% [markdown]
-# **Pixel shuffle.** InternVL cuts the token count by four *before* its MLP: each 2 × 2 block
+# **[Pixel shuffle](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#pixel-shuffle).** InternVL cuts the token count by four *before* its MLP: each 2 × 2 block
 # of neighbouring patch vectors is **concatenated** into one vector four times as wide, so a
 # 448-pixel tile (a 32 × 32 grid) becomes 256 tokens
 # ([Chen et al., 2024](https://arxiv.org/abs/2404.16821)). It is named after the layer that does
@@ -364,7 +364,7 @@ assert real["pixel shuffle 2×2 (InternVL)"].output_tokens(patch_tokens(448, 14)
 # %% [markdown]
 # Read the table row by row:
 #
-# - **Tokens come from the grid and the merge, not from the projector's depth.** Linear and
+# - **Tokens come from the grid and the merge, not from the [projector](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#projector)'s depth.** Linear and
 #   MLP pass on the same count; only a merge (÷ *r*²) or a resampler (a fixed count) changes it:
 #   tokens = (*H*/*P*) · (*W*/*P*) / *r*², or the number of queries. LLaVA-1.5's 576 at 336
 #   pixels and InternVL's 256 per 448-pixel tile are asserted above.
@@ -392,7 +392,7 @@ assert real["pixel shuffle 2×2 (InternVL)"].output_tokens(patch_tokens(448, 14)
 # 32 images, while the encoder stays frozen (LLaVA-1.5 also freezes its encoder). All of that
 # plumbing is in the folded cell.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title The probe's plumbing: ring scenes, frozen encoder, reader, training (run it; no need to read it)
 import numpy as np
 import torch
@@ -501,7 +501,7 @@ ytr, yte = torch.as_tensor(train_labels, device=device), torch.as_tensor(test_la
 majority = np.bincount(test_labels).max() / N_TEST
 print(f"features {tuple(train_feats.shape)}; guessing the most common count scores {majority:.1%}")
 
-# %% mystnb={"image": {"alt": "Six 32 by 32 pixel probe images with zero to five hollow rings among filled blocks; every image has five objects of equal ink."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Six 32 by 32 pixel probe images with zero to five hollow rings among filled blocks; every image has five objects of equal ink."}} tags=["hide-input"]
 #@title Figure: one probe image per answer
 fig, axes = plt.subplots(1, 6, figsize=(12, 2.4))
 for ax, k in zip(axes, range(6)):
@@ -551,7 +551,7 @@ for name, a in acc.items():
 print(f"{'most common count':22s}{'':>15s}   {majority:.1%}")
 assert min(min(acc["linear"]), min(acc["MLP"])) > majority + 0.15
 
-# %% mystnb={"image": {"alt": "Scatter plot of test accuracy against image tokens passed on (log scale), one marker shape per connector, three seeds each, with a dotted line for guessing the most common count."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Scatter plot of test accuracy against image tokens passed on (log scale), one marker shape per connector, three seeds each, with a dotted line for guessing the most common count."}} tags=["hide-input"]
 #@title Figure: accuracy against tokens, every seed
 fig, ax = plt.subplots(figsize=(8, 4.2))
 style = {"linear": ("#000000", "o"), "MLP": ("#56B4E9", "o"), "pixel shuffle 2×2": ("#009E73", "s"),
@@ -622,7 +622,7 @@ assert verdict[pairs[1]][0] > 0.02 and verdict[pairs[2]][0] < -0.03  # the two r
 # backward) of each connector with the reader, batch 32, with the course's timer, carried over
 # from lesson 3.2: two untimed warm-up calls, then the median of seven.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title From lesson 3.2, unchanged: the course's timer
 import statistics
 import time
@@ -711,7 +711,7 @@ print(f"\n64-token MLP vs 4-token pixel shuffle: {typical['MLP'] / typical['pixe
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.12 (run it; no need to read it)
 import numpy as np
 
@@ -759,7 +759,7 @@ def check_new_seed_gap(fn, quiet=False):
 # %%
 GAP_SEEDS_012 = float(np.mean(acc["pixel shuffle 2×2"]) - np.mean(acc["average merge 2×2"]))
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-12-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-12-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.12
 def new_seed_gap():
     """Mean test accuracy of pixel shuffle 2×2 minus average merge 2×2, over seeds 3, 4, 5."""
@@ -771,7 +771,7 @@ def new_seed_gap():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-12-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-12-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.12
 check_new_seed_gap(new_seed_gap);
 ### BEGIN HIDDEN TESTS
@@ -797,7 +797,7 @@ assert check_new_seed_gap(new_seed_gap, quiet=True) is True
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.13 (run it; no need to read it)
 import torch
 
@@ -834,7 +834,7 @@ def check_depth_to_space(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-13-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-13-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.13
 def depth_to_space(tokens, r):
     """(B, M, r²·D) from an (s/r)² grid -> (B, s², D), the inverse of space_to_depth."""
@@ -846,14 +846,14 @@ def depth_to_space(tokens, r):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-13-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-13-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.13
 check_depth_to_space(depth_to_space);
 ### BEGIN HIDDEN TESTS
 assert check_depth_to_space(depth_to_space, quiet=True) is True
 ### END HIDDEN TESTS
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to answer; on the site its code is hidden)
 from jupyterquiz import display_quiz
 

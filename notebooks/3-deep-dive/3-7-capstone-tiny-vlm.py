@@ -39,7 +39,7 @@
 # training step and cross-entropy are (lesson 1.2).
 # **Time to study:** about 30 minutes. **Time to run:** about 3 minutes on one laptop CPU core.
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Colab only: install the quiz package (does nothing elsewhere)
 import subprocess
 import sys
@@ -72,7 +72,7 @@ print(f"torch {torch.__version__}, running on {device}")
 #
 # 1. a **vision encoder** (a ViT) that turns the image into one feature vector per patch;
 # 2. a **[projector](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#projector)**
-#    (in LLaVA-1.5 a two-layer MLP, one of the connectors of lesson 3.6) that maps each patch
+#    (in LLaVA-1.5 a two-layer MLP, one of the [connectors](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#connector) of lesson 3.6) that maps each patch
 #    feature to the language model's width, so it can sit in the sequence like a word embedding;
 # 3. a **decoder-only language model** that reads *image tokens, then question* and predicts
 #    the answer one token at a time, each position seeing only what came before it.
@@ -111,7 +111,7 @@ print(f"torch {torch.__version__}, running on {device}")
 # prompt `describe :` and `nothing` (an empty cell). The generator, the drawing code and the
 # vocabulary are in the folded cell below.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title The world: shapes, scenes, questions and the vocabulary (run it; no need to read it)
 import numpy as np
 
@@ -241,7 +241,7 @@ def decode(ids):
 # We draw 3,000 training scenes and, with another seed, 800 held-out test questions (200 per
 # type), and a few examples with what the generator knows about them:
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title Data: training scenes, test questions, tensors (run it; no need to read it)
 N_TRAIN, N_TEST_PER_TYPE = 3000, 200
 train_scenes = [sample_scene(rng) for _ in range(N_TRAIN)]
@@ -268,7 +268,7 @@ seen_layout = np.array([tuple(t[0]) in train_layouts for t in test_set])
 print(f"{N_TRAIN} training scenes, {len(test_set)} test questions; "
       f"test scenes whose exact layout occurs in training: {seen_layout.mean():.1%}")
 
-# %% mystnb={"image": {"alt": "Five example scenes of coloured shapes on a dark background, each titled with a question and its answer; faint lines mark the 3 by 3 grid of 16-pixel patches. Colour is data here."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Five example scenes of coloured shapes on a dark background, each titled with a question and its answer; faint lines mark the 3 by 3 grid of 16-pixel patches. Colour is data here."}} tags=["hide-input"]
 #@title Figure: five test scenes with their questions
 fig, axes = plt.subplots(1, 5, figsize=(12, 2.9))
 for ax, (scene, image, q, a, qtype) in zip(axes, test_set[:5]):
@@ -290,7 +290,7 @@ plt.show()
 # block, carried over below unchanged: multi-head self-attention, then a two-layer MLP, each
 # added back to the residual stream. Its `mask` argument says which token may look at which.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title From lesson 3.1, unchanged: the pre-norm block
 import math
 
@@ -475,7 +475,7 @@ print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
 # [cross-entropy](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#cross-entropy),
 # computed on the predicted words only (the prompt and question are given).
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Batching, targets and the training loop (run it; no need to read it)
 import math
 
@@ -619,7 +619,7 @@ print("after stage 1, model:", " ".join(curves["descriptions"][0]), "\n         
 print(f"held-out scenes described with every word right after stage 1: {curves['described']:.1%}")
 assert curves["described"] > 0.3, "stage 1 did not align the vision side"
 
-# %% mystnb={"image": {"alt": "Two loss curves on a log scale against the training step: stage 1's description and patch-word losses fall, then stage 2's answer loss falls towards zero."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Two loss curves on a log scale against the training step: stage 1's description and patch-word losses fall, then stage 2's answer loss falls towards zero."}} tags=["hide-input"]
 #@title Figure: the loss curves of both stages
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
 smooth = lambda y: np.convolve(y, np.ones(20) / 20, mode="valid")  # noqa: E731
@@ -673,7 +673,7 @@ def accuracy_by_type(model, images=None, tests=None):
     return {**{q: correct[types == q].mean() for q in QUESTION_TYPES}, "overall": correct.mean()}, correct
 
 
-# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
 #@title The blind baseline: the best answer to each question, without the image
 from collections import Counter
 
@@ -712,7 +712,7 @@ assert all(full[k] > blind[k] + 0.3 for k in ("colour", "shape", "position"))
 # dozen words; a question with any other word gets an error that names the words it does not
 # know, rather than a confident answer to a question it cannot read.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title `ask`: one question to the model, with input checks (run it; no need to read it)
 import torch
 
@@ -764,7 +764,7 @@ except ValueError as err:
 # total steps), and with stage 1 kept but its patch-word loss removed, each on two seeds, beside
 # the full recipe on the same two seeds.
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.14 (run it; no need to read it)
 import numpy as np
 
@@ -822,7 +822,7 @@ NO_STAGE1_LOW, NO_STAGE1_HIGH = 0.15, 0.40
 #
 # </details>
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-14-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-14-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.14
 def predicted_no_stage1():
     """Your prediction: overall test accuracy without stage 1, as a fraction."""
@@ -831,7 +831,7 @@ def predicted_no_stage1():
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-14-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-14-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.14
 check_no_stage1_prediction(predicted_no_stage1);
 ### BEGIN HIDDEN TESTS
@@ -857,7 +857,7 @@ for name, accs in runs.items():
                                   f"{max(a[k] for a in accs):.0%})" for k in columns))
 print(f"{'blind baseline':<20}" + "".join(f"{blind[k]:>16.1%}" for k in QUESTION_TYPES + ["overall"]))
 
-# %% mystnb={"image": {"alt": "Grouped bar chart of test accuracy per question type for four recipes: the full recipe, no stage 1, no patch-word loss, and the blind baseline; markers show each seed."}} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Grouped bar chart of test accuracy per question type for four recipes: the full recipe, no stage 1, no patch-word loss, and the blind baseline; markers show each seed."}} tags=["hide-input"]
 #@title Figure: accuracy per question type for each recipe, two seeds each
 keys = QUESTION_TYPES + ["overall"]
 xs = np.arange(len(keys))
@@ -957,7 +957,7 @@ assert mean["no patch-word loss"]["shape"] < blind["shape"] + 0.1 < mean["full r
 #
 # </details>
 
-# %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Self-check for Exercise 3.15 (run it; no need to read it)
 import numpy as np
 
@@ -1009,7 +1009,7 @@ def check_shape_at(fn, quiet=False):
     return True
 
 
-# %% nbgrader={"grade": false, "grade_id": "ex3-15-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": false, "grade_id": "ex3-15-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
 #@title Your answer to Exercise 3.15
 def ask_shape_at(scene, cell):
     """'what shape is the <position> object ?' -> (question words, shape word or 'nothing')."""
@@ -1019,7 +1019,7 @@ def ask_shape_at(scene, cell):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "ex3-15-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} nbgrader={"grade": true, "grade_id": "ex3-15-check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["hide-input"]
 #@title Check your answer to Exercise 3.15
 check_shape_at(ask_shape_at);
 ### BEGIN HIDDEN TESTS
@@ -1030,7 +1030,7 @@ assert check_shape_at(ask_shape_at, quiet=True) is True
 # To go further: add your question type to `sample_question`, rerun `train_vlm` and measure
 # its accuracy the same way (the model needs no new words).
 
-# %% tags=["remove-input"] jupyter={"source_hidden": true} cellView="form"
+# %% cellView="form" jupyter={"source_hidden": true} tags=["remove-input"]
 #@title Quiz (run it to answer; on the site its code is hidden)
 from jupyterquiz import display_quiz
 
