@@ -96,9 +96,6 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 # --- the instructors' page ----------------------------------------------------------------
 
@@ -157,3 +154,7 @@ def instructors_tables(bench_page: pathlib.Path) -> str:
         for r in rows:
             exercises.append(f"| {r['id']} | {title} | {r['kind']} | {r['title']} | {r['points']} |")
     return "\n".join(lessons) + "\n\n" + "\n".join(exercises)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
