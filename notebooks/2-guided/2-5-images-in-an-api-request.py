@@ -794,7 +794,7 @@ display_quiz([
              "feedback": "It has one, MAX_IMAGE_PIXELS; section 3 printed what happens on each side of it."},
         ],
     },
-])
+], colors={"--jq-many-choice-bg": "#9c3c00"})  # darker orange: white text on it reaches WCAG AA contrast
 
 # %% [markdown]
 # ### Exercises
