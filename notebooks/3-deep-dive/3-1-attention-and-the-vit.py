@@ -105,8 +105,23 @@ for d_k in (4, 64, 1024):
     print(f"d_k = {d_k:>4}: mean top weight {top_raw:.2f} unscaled, {top_scaled:.2f} scaled")
     assert top_scaled < 0.3  # scaled, the attention stays soft at every width
 
+# %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form" mystnb={"image": {"alt": "Two heat maps of attention weights, eight queries (rows) by sixty-four keys (columns), for random vectors with d_k = 64: unscaled, almost every row puts nearly all its weight on one key (one bright cell per row); scaled by the square root of d_k, the weight is spread over many keys. Colour scale viridis, 0 to 1."}}
+#@title Figure: the weights of eight queries, unscaled and scaled (drawing code)
+import matplotlib.pyplot as plt
+
+torch.manual_seed(SEED)
+raw64 = torch.randn(8, 64) @ torch.randn(64, 64).T            # (8 queries, 64 keys), d_k = 64
+fig, axes = plt.subplots(1, 2, figsize=(10, 2.8), sharey=True)
+for ax, (name, w) in zip(axes, [("unscaled", raw64.softmax(-1)), ("scaled by 1/√64", (raw64 / 8).softmax(-1))]):
+    im = ax.imshow(w.numpy(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set(title=f"attention weights, {name}", xlabel="key index", ylabel="query index")
+fig.colorbar(im, ax=axes, label="weight (each row sums to 1)")
+plt.show()
+assert (raw64.softmax(-1).max(-1).values > 0.5).sum() >= 5  # the prose: most unscaled rows, one key
+
 # %% [markdown]
-# The unscaled column climbs towards 1 as *d*<sub>k</sub> grows; the scaled one stays put.
+# The unscaled column climbs towards 1 as *d*<sub>k</sub> grows; the scaled one stays put. The
+# figure shows it for *d*<sub>k</sub> = 64: unscaled, most rows are one bright cell.
 #
 # **Masks.** Sometimes a query must not see some keys: a language model must not look at
 # future words, and some vision models let a patch attend only to its neighbours. A boolean
