@@ -182,7 +182,7 @@ def test_check_recall_at_k(m, capsys):
 
 
 def _fake_run(**settings):
-    history = {"loss": [], "scale": [], "seed": 0, "steps": 400, "batch": 64, "split": 0}
+    history = {"loss": [], "scale": [], "seed": 0, "steps": 250, "batch": 64, "split": 0}
     history.update(settings)
     return lambda: (None, history)
 
@@ -190,7 +190,7 @@ def _fake_run(**settings):
 def test_check_half_batch_wrong_and_stub(m, capsys):
     assert m.check_half_batch(_todo) is None
     assert "Not attempted" in capsys.readouterr().out
-    for wrong, words in [(_fake_run(batch=128), "batch=128"), (_fake_run(steps=250), "steps=250"),
+    for wrong, words in [(_fake_run(batch=128), "batch=128"), (_fake_run(steps=400), "steps=400"),
                          (_fake_run(seed=1), "seed=1"), (lambda: "a model", "(model, history)"),
                          (lambda: 1 / 0, "raised ZeroDivisionError")]:
         assert m.check_half_batch(wrong) is False
@@ -200,7 +200,7 @@ def test_check_half_batch_wrong_and_stub(m, capsys):
 def _half_batch_solution():
     import nbexport
     mod = nbexport.load_exports(NB)
-    return mod.train_clip(seed=0, steps=400, split=0, batch=64)
+    return mod.train_clip(seed=0, steps=250, split=0, batch=64)
 
 
 def test_check_half_batch_accepts_the_run(m, capsys):
@@ -215,5 +215,5 @@ CHECK_CASES = {
     "check_recall_at_k": {"solution": _recall_at_k,
                           "wrong": [_recall_columns, _recall_smallest, _recall_k_plus_1]},
     "check_half_batch": {"solution": _half_batch_solution,
-                         "wrong": [_fake_run(batch=128), _fake_run(steps=250), lambda: "a model"]},
+                         "wrong": [_fake_run(batch=128), _fake_run(steps=400), lambda: "a model"]},
 }

@@ -37,7 +37,7 @@
 # **Prerequisites:** [lesson 2.3](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/2-guided/2-3-training-a-tiny-clip.html)
 # (the tiny CLIP, zero-shot accuracy) and [lesson 2.2](https://pixels-to-tokens.github.io/pixels-to-tokens/notebooks/2-guided/2-2-similarity-and-contrastive-loss.html)
 # (the contrastive loss, the logit scale); Python and PyTorch.
-# **Time to study:** about 20 minutes. **Time to run:** about 1.5 minutes on one laptop CPU
+# **Time to study:** about 20 minutes. **Time to run:** under a minute on one laptop CPU
 # core (the last cell prints this run's time).
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["hide-input"]
@@ -82,11 +82,11 @@ print(f"torch {torch.__version__}, running on {device}")
   render(n, combos, seed=0)  -> images (n, 3, 32, 32) uint8, labels (n, 3) = (colour, shape, size)
   caption(label)           -> "a small red circle";  tokenize(texts) -> (B, 4) word ids (VOCAB)
   caption_ids(labels)      -> (n, 4) word ids of the captions of (n, 3) labels
-  ImageEncoder(dim=32, outline=True), TextEncoder(dim=32): float images in [0, 1] / ids -> (B, dim)
+  ImageEncoder(dim=32, channels=(8, 16, 32), outline=True), TextEncoder(dim=32): float images in [0, 1] / ids -> (B, dim)
   clip_loss(image_emb, text_emb, logit_scale) -> symmetric InfoNCE (a 0-d tensor)
   TinyCLIP(image_encoder=None, dim=32, outline=True): .encode_image(images), .encode_text(ids)
       (unit rows), .logit_scale() (learned, starts at 1/0.07, capped at 100), .loss(images, ids)
-  train_clip(seed=0, steps=400, batch=128, split=0, lr=3e-3, word_dropout=0.3, outline=True,
+  train_clip(seed=0, steps=250, batch=128, split=0, lr=1e-2, word_dropout=0.3, outline=True,
              make_image_encoder=None, device="cpu", progress=False)
       -> (model in eval mode, history: per-step "loss" and "scale" lists, "seconds", and the
           settings "seed", "steps", "batch", "split")
@@ -235,7 +235,8 @@ def add_outline_channel(images):
     border = torch.cat([images[:, :, 0, :], images[:, :, -1, :],
                         images[:, :, :, 0], images[:, :, :, -1]], dim=2)   # (B, 3, 2H+2W)
     background = border.median(dim=2).values[:, :, None, None]             # (B, 3, 1, 1)
-    distance = (images - background).norm(dim=1, keepdim=True)             # (B, 1, H, W)
+    # the Euclidean distance written out: .norm(dim=1) gives the same, many times slower on CPU
+    distance = (images - background).square().sum(dim=1, keepdim=True).sqrt()  # (B, 1, H, W)
     return torch.cat([images, distance], dim=1)                            # (B, 4, H, W)
 
 
@@ -245,7 +246,7 @@ class ImageEncoder(nn.Module):
     With ``outline=True`` (the default) a 4th input channel holds add_outline_channel's outline.
     """
 
-    def __init__(self, dim=32, channels=(16, 32, 48), outline=True):
+    def __init__(self, dim=32, channels=(8, 16, 32), outline=True):
         super().__init__()
         c1, c2, c3 = channels
         self.outline = outline
@@ -305,7 +306,7 @@ class TinyCLIP(nn.Module):
         return clip_loss(self.encode_image(images), self.encode_text(ids), self.logit_scale())
 
 
-def train_clip(seed=0, steps=400, batch=128, split=0, lr=3e-3, word_dropout=0.3, outline=True,
+def train_clip(seed=0, steps=250, batch=128, split=0, lr=1e-2, word_dropout=0.3, outline=True,
                make_image_encoder=None, device="cpu", progress=False):
     """Train a TinyCLIP on fresh images of the seen pairs of ``split`` (rendered per batch).
 
@@ -448,7 +449,7 @@ import time
 
 import torch
 
-STEPS = 100
+STEPS = 150
 
 
 @functools.lru_cache(maxsize=None)
@@ -499,7 +500,10 @@ def spread(values, percent=True):
 
 
 # %% [markdown]
-# First, the model as 2.3 trains it (127 negatives, learned scale), on three seeds:
+# First, the model with 2.3's loss (127 negatives, learned scale), on three seeds. Its schedule
+# is shorter and gentler than 2.3's (150 steps at a peak learning rate of 0.003, where 2.3 uses
+# 250 at 0.01) so that the lesson's twelve runs fit its time budget; its accuracy is lower
+# than 2.3's.
 
 # %%
 SEEDS = (0, 1, 2)
@@ -841,7 +845,7 @@ assert all(r["cos matched"] > r["cos other class"] for r in reports["learned sca
 # - **Scale fixed at 100** (CLIP's cap, a low temperature) from the first step: the centroid
 #   distance stays as large as at initialisation, the cones stay narrow, and matched pairs reach
 #   only a small cosine. In these short runs this model also learned far less (its held-out
-#   accuracy range lies well below the learned scale's); that is a statement about 100 steps
+#   accuracy range lies well below the learned scale's); that is a statement about 150 steps
 #   from scratch, not about CLIP, which reaches 100 gradually.
 #
 # For a look at the two clouds, the figure flattens seed 0's 32-number embeddings onto the two
