@@ -148,13 +148,31 @@ def test_losses_are_finite_and_the_patch_word_loss_can_be_switched_off():
     scenes = [m.sample_scene(rng) for _ in range(8)]
     images = torch.from_numpy(np.stack([m.render_scene(s, rng) for s in scenes])).permute(0, 3, 1, 2) * 2 - 1
     targets = m.patch_word_targets(scenes, len(m.VOCAB))
+    texts = m.describe_texts(scenes)
+    questions = m.question_texts([(i, *m.sample_question(s, rng)) for i, s in enumerate(scenes) for _ in range(3)])
     model = m.TinyVLM(len(m.VOCAB))
-    both = m.stage1_loss(model, images, scenes, targets, np.random.default_rng(1))
-    one = m.stage1_loss(model, images, scenes, targets, np.random.default_rng(1), patch_words=False)
+    both = m.stage1_loss(model, images, texts, targets, np.random.default_rng(1))
+    one = m.stage1_loss(model, images, texts, targets, np.random.default_rng(1), patch_words=False)
     assert len(both) == 2 and len(one) == 1 and torch.isfinite(torch.stack(both)).all()
     assert torch.allclose(both[0], one[0])
-    (answer,) = m.stage2_loss(model, images, scenes, np.random.default_rng(2))
+    (answer,) = m.stage2_loss(model, images, questions, np.random.default_rng(2))
     assert torch.isfinite(answer) and answer > 0
+    with torch.no_grad():  # cached features give the same answer loss as the encoder
+        (cached,) = m.stage2_loss(model, images, questions, np.random.default_rng(2), feats=model.encoder(images))
+    assert torch.allclose(cached, answer, atol=1e-5)
+
+
+def test_texts_are_tokenised_once_with_their_loss_masks():
+    scenes = [[("red", "circle", 0), ("blue", "cross", 5)], [("green", "square", 4)]]
+    tokens, mask = m.describe_texts(scenes)
+    assert m.decode(tokens[0][mask[0]]) == ["red", "circle", "top-left", "blue", "cross", "right", "<eos>"]
+    assert m.decode(tokens[1][mask[1]]) == ["green", "square", "centre", "<eos>"]
+    assert m.decode(tokens[1][:2]) == ["describe", ":"] and not mask[:, :2].any()
+    qas = [(1, ["what", "colour", "is", "the", "square", "?"], "green", "colour"),
+           (0, ["how", "many", "crosses", "are", "there", "?"], "one", "count")]
+    tokens, mask, scene = m.question_texts(qas)
+    assert scene.tolist() == [1, 0] and tokens.shape == mask.shape == (2, 8)
+    assert m.decode(tokens[0][mask[0]]) == ["green", "<eos>"] and m.decode(tokens[1][mask[1]]) == ["one", "<eos>"]
 
 
 def test_answer_words_reads_the_last_question_position():
