@@ -166,13 +166,20 @@ def _recall_k_plus_1(sim, k):
     return _recall_at_k(sim, min(k + 1, len(sim)))
 
 
+def _recall_broadcast(sim, k):
+    """The learner's slip: row numbers as a row, so (N, k) == (N,) broadcasts to (N, N) at k=1."""
+    best = sim.topk(k, dim=1).indices
+    return (best == torch.arange(len(sim))).any(dim=1).float().mean().item()
+
+
 def test_check_recall_at_k(m, capsys):
     assert m.check_recall_at_k(_recall_at_k) is True
     assert "✔" in capsys.readouterr().out
     assert m.check_recall_at_k(_todo) is None
     assert "Not attempted" in capsys.readouterr().out
     for wrong, words in [(_recall_columns, "columns"), (_recall_smallest, "smallest"),
-                         (_recall_k_plus_1, "k + 1"), (lambda s, k: _recall_at_k(s, 1), "top one"),
+                         (_recall_k_plus_1, "k + 1"), (_recall_broadcast, "broadcast to (N, N)"),
+                         (lambda s, k: _recall_at_k(s, 1), "top one"),
                          (lambda s, k: torch.tensor(_recall_at_k(s, k)), ".item()"),
                          (lambda s, k: (s.topk(k, dim=1).indices == torch.arange(len(s))[:, None]).any(1).mean(),
                           ".float()"),
@@ -213,7 +220,7 @@ def test_check_half_batch_accepts_the_run(m, capsys):
 
 CHECK_CASES = {
     "check_recall_at_k": {"solution": _recall_at_k,
-                          "wrong": [_recall_columns, _recall_smallest, _recall_k_plus_1]},
+                          "wrong": [_recall_columns, _recall_smallest, _recall_k_plus_1, _recall_broadcast]},
     "check_half_batch": {"solution": _half_batch_solution,
                          "wrong": [_fake_run(batch=128), _fake_run(steps=400), lambda: "a model"]},
 }
