@@ -652,16 +652,17 @@ variants["CNN, RGB only"] = train_and_test(STEPS, outline=False)
 variants["small ViT, RGB"] = train_and_test(VIT_STEPS, make_image_encoder=SmallViT)
 
 # %%
-print(f"{'image encoder':<20} {'steps':>5} {'held-out pairs: mean ± std':>27} {'min–max':>13} "
-      f"{'seen':>6} {'s per run':>9}")
+print(f"{'image encoder':<19}{'steps':>6}{'held-out: mean ± std':>21}{'min–max':>14}{'seen':>7}"
+      f"{'s per run':>10}")
 summary, seen_mean = {}, {}
 for name, per_seed in variants.items():
     held_out = np.array([r["held_out"] for r in per_seed.values()])
     seen_mean[name] = np.mean([r["seen"] for r in per_seed.values()])
     seconds = np.mean([r["seconds"] for r in per_seed.values()])
     summary[name] = held_out
-    print(f"{name:<20} {per_seed[0]['steps']:>5} {held_out.mean():>19.1%} ± {held_out.std(ddof=1):>5.1%} "
-          f"{held_out.min():>6.1%}–{held_out.max():.1%} {seen_mean[name]:>6.1%} {seconds:>9.1f}")
+    spread = f"{held_out.mean():.1%} ± {held_out.std(ddof=1):.1%}"
+    print(f"{name:<19}{per_seed[0]['steps']:>6}{spread:>21}{f'{held_out.min():.1%}–{held_out.max():.1%}':>14}"
+          f"{seen_mean[name]:>7.1%}{seconds:>10.1f}")
 outline, rgb, vit = summary.values()
 assert outline.min() >= 0.9 > rgb.min() and outline.mean() > rgb.mean() + 0.05
 assert vit.max() < 0.5 < rgb.min() and seen_mean["small ViT, RGB"] < 0.8 < seen_mean["CNN, RGB only"]
