@@ -661,8 +661,8 @@ for name, per_seed in variants.items():
     seconds = np.mean([r["seconds"] for r in per_seed.values()])
     summary[name] = held_out
     spread = f"{held_out.mean():.1%} ± {held_out.std(ddof=1):.1%}"
-    print(f"{name:<19}{per_seed[0]['steps']:>6}{spread:>21}{f'{held_out.min():.1%}–{held_out.max():.1%}':>14}"
-          f"{seen_mean[name]:>7.1%}{seconds:>10.1f}")
+    span = f"{held_out.min():.1%}–{held_out.max():.1%}"
+    print(f"{name:<19}{per_seed[0]['steps']:>6}{spread:>21}{span:>14}{seen_mean[name]:>7.1%}{seconds:>10.1f}")
 outline, rgb, vit = summary.values()
 assert outline.min() >= 0.9 > rgb.min() and outline.mean() > rgb.mean() + 0.05
 assert vit.max() < 0.5 < rgb.min() and seen_mean["small ViT, RGB"] < 0.8 < seen_mean["CNN, RGB only"]
