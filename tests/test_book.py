@@ -24,7 +24,7 @@ BIN = pathlib.Path(sys.executable).parent
 def build():
     """Run `jupyter-book build . -W -n --keep-going` once for this module."""
     result = subprocess.run([str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=1800)
+                            cwd=ROOT, capture_output=True, text=True, timeout=3600)
     return result
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import pathlib
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -71,7 +72,7 @@ def run_in_worker(path: str) -> dict:
 def busy_markdown(results: list[dict], meta: dict) -> str:
     lines = [
         f"Each notebook run quiet, then with one of the {meta['cpus']} cores kept busy by a spinning "
-        f"process (`make bench-busy`, {meta['date']}, torch {meta['torch']}). Goal: busy / quiet "
+        f"process (`make bench-busy`, {meta['date']}, {meta['machine']}, torch {meta['torch']}). Goal: busy / quiet "
         f"≤ {BUSY_RATIO:.0f} for every notebook, every assertion still holding.",
         "",
         "| notebook | quiet (s) | busy (s) | busy / quiet | assertions hold |",
@@ -85,6 +86,20 @@ def busy_markdown(results: list[dict], meta: dict) -> str:
         lines.append(f"| [{name}](../{r['notebook']}) | {r['wall_s']:.1f} | {r['busy_s']:.1f} | "
                      f"{ratio:.2f}{flag} | {ok} |")
     return "\n".join(lines)
+
+
+def cpu_name() -> str:
+    """The processor's model name and widest vector extension, e.g. 'AMD EPYC (AVX2)': runs on
+    different machines differ about 2x in speed, so the page says which one it measured."""
+    try:
+        info = pathlib.Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
+    flags = set((re.search(r"^flags\s*:\s*(.+)$", info, re.M) or re.search("()", "")).group(1).split())
+    vector = next((v.upper().replace("AVX512F", "AVX-512") for v in ("avx512f", "avx2", "avx") if v in flags), "")
+    name = model.group(1).strip() if model else platform.machine()
+    return f"{name} ({vector})" if vector else name
 
 
 def markdown(results: list[dict], meta: dict) -> str:
@@ -143,7 +158,7 @@ def main() -> int:
         extra = f" busy {result['busy_s']:>7.1f}" if args.busy else ""
         print(f"{pathlib.Path(path).stem:<48} {result['wall_s']:>8.1f} {result['peak_mb']:>8.0f}{extra}{flag}",
               flush=True)
-    meta = {"machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+    meta = {"machine": cpu_name(), "cpus": os.cpu_count(),
             "python": platform.python_version(), "torch": torch.__version__,
             "date": time.strftime("%Y-%m-%d")}
     total = sum(r["wall_s"] for r in results)
