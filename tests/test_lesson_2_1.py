@@ -204,6 +204,11 @@ def _pad_no_mask(seqs):
     return _pad_solution(seqs)[0]
 
 
+def _pad_time_first(seqs):  # pad_sequence without batch_first: (T_max, B, D)
+    padded, mask = _pad_solution(seqs)
+    return padded.transpose(0, 1), mask
+
+
 CHECK_CASES = {
     "check_overlap_prediction": {
         "solution": lambda: 961,
@@ -216,7 +221,7 @@ CHECK_CASES = {
     },
     "check_pad_batch": {
         "solution": _pad_solution,
-        "wrong": [_pad_inverted_mask, _pad_left, _pad_float_mask, _pad_no_mask],
+        "wrong": [_pad_inverted_mask, _pad_left, _pad_float_mask, _pad_no_mask, _pad_time_first],
     },
 }
 
@@ -234,6 +239,7 @@ CHECK_CASES = {
     ("check_pad_batch", _pad_left, "right padding"),
     ("check_pad_batch", _pad_float_mask, "bool tensor"),
     ("check_pad_batch", _pad_no_mask, "pair (padded, mask)"),
+    ("check_pad_batch", _pad_time_first, "batch_first=True"),
 ])
 def test_check_hints_name_the_mistake(m, check, wrong, words, capsys):
     assert getattr(m, check)(wrong) is False

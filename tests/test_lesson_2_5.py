@@ -222,7 +222,42 @@ def test_exif_rotation_is_applied(m, orientation, swapped):
 def test_prepare_image_shrinks_only(m):
     assert m.prepare_image(_encode(_photo(3000, 1000), "PNG"), max_side=768)[2] == (768, 256)
     assert m.prepare_image(_encode(_photo(300, 100), "PNG"), max_side=768)[2] == (300, 100)
-    assert m.prepare_image(_encode(_photo(30, 10).convert("L"), "PNG"))[1] == "image/jpeg"
+    assert m.prepare_image(_encode(_photo(30, 10).convert("L"), "JPEG"))[1] == "image/jpeg"
+
+
+def test_png_stays_png_and_lossless(m):
+    """Screenshots and scans of text are PNGs: re-encoding them as JPEG would blur the letters."""
+    img = _photo(40, 30)
+    out, media_type, _ = m.prepare_image(_encode(img, "PNG"))
+    assert media_type == "image/png"
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(out))), np.asarray(img))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_side=0), "max_side must be a positive"), (dict(max_side=-5), "max_side"),
+    (dict(max_side="768"), "max_side"), (dict(max_side=7.5), "max_side"),
+    (dict(max_pixels=0), "max_pixels must be a positive"), (dict(max_pixels=-1), "max_pixels"),
+    (dict(max_pixels="1e6"), "max_pixels"),
+])
+def test_prepare_image_bad_options(m, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        m.prepare_image(_encode(_photo(40, 30), "PNG"), **kwargs)
+
+
+def test_prepare_image_max_pixels_is_passed_on(m):
+    raw = _encode(_photo(40, 30), "PNG")
+    with pytest.raises(ValueError, match="limit of 100; refusing"):
+        m.prepare_image(raw, max_pixels=100)
+    assert m.prepare_image(raw, max_pixels=40 * 30)[2] == (40, 30)
+
+
+def test_prepare_image_truncated_pixels_and_file_objects(m):
+    raw = _encode(_photo(), "JPEG")
+    assert m.image_info(raw[:600])["width"] == 301  # the header alone is intact
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        m.prepare_image(raw[:600])
+    with pytest.raises(TypeError, match=r"source\.read\(\)"):
+        m.prepare_image(io.BytesIO(raw))
 
 
 # --- request bodies ----------------------------------------------------------------------------
@@ -267,10 +302,18 @@ def test_route(m):
         m.route("ocr", 10, 10)
     with pytest.raises(ValueError, match="inside"):
         m.route("read_text", 100, 100, (0, 0, 200, 50))
-    with pytest.raises(ValueError, match="inside"):
+    with pytest.raises(ValueError, match="empty"):
         m.route("read_text", 100, 100, (50, 10, 50, 20))  # empty box
-    with pytest.raises(ValueError, match="read_text"):
+    with pytest.raises(ValueError, match=r"not \(x, y, width, height\)"):
+        m.route("read_text", 100, 100, (60, 40, 30, 20))  # an (x, y, w, h) box
+    with pytest.raises(ValueError, match="four whole numbers"):
+        m.route("read_text", 100, 100, (0, 0, 10))
+    with pytest.raises(ValueError, match="only for task 'read_text'"):
         m.route("classify", 100, 100, (0, 0, 10, 10))
+    with pytest.raises(ValueError, match="width must be a positive"):
+        m.route("classify", -5, 100)
+    with pytest.raises(TypeError, match="width must be a whole number"):
+        m.route("classify", "640", 100)
 
 
 def test_plan_workload_arithmetic(m):
@@ -285,6 +328,8 @@ def test_plan_workload_arithmetic(m):
     assert m.plan_workload(0, mix)["cost_per_day"] == 0
     crop = [m.ImageKind("label", 1, 4032, 3024, "read_text", (1600, 1200, 2400, 1500))]
     assert m.plan_workload(1, crop)["tokens_per_day"] == m.openai_tokens(800, 300, "high")
+    as_tuples = [tuple(k) for k in mix]  # plain tuples work like ImageKind
+    assert m.plan_workload(1000, as_tuples, "gpt-4o", 2.0)["tokens_per_day"] == p["tokens_per_day"]
 
 
 @pytest.mark.parametrize("kwargs, exc, match", [
@@ -294,6 +339,9 @@ def test_plan_workload_arithmetic(m):
     (dict(images_per_day=True), TypeError, "images_per_day"),
     (dict(price_per_million=-1), ValueError, "price_per_million"),
     (dict(price_per_million="2.5"), ValueError, "price_per_million"),
+    (dict(price_per_million=float("nan")), ValueError, "price_per_million"),
+    (dict(price_per_million=float("inf")), ValueError, "price_per_million"),
+    (dict(mix=[("a", 1, 100, 100, "classify", None, "extra")]), TypeError, "ImageKind"),
     (dict(routing="cheap"), ValueError, "routing"),
     (dict(mix=[]), ValueError, "mix"),
     (dict(mix="photos"), ValueError, "mix"),
@@ -309,7 +357,7 @@ def test_plan_workload_bad_input(m, kwargs, exc, match):
     args = dict(images_per_day=10, mix=[m.ImageKind("a", 1, 100, 100, "classify")])
     args.update(kwargs)
     if "mix" in kwargs and isinstance(kwargs["mix"], list):
-        args["mix"] = [m.ImageKind(*k) if len(k) >= 5 else k for k in kwargs["mix"]]
+        args["mix"] = [m.ImageKind(*k) if 5 <= len(k) <= 6 else k for k in kwargs["mix"]]
     with pytest.raises(exc, match=match):
         m.plan_workload(**args)
 

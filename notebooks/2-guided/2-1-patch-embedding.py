@@ -89,7 +89,7 @@ assert x224.shape == (1, 3, 224, 224)
 # `patchify` is lesson 1.1's reshape–permute–reshape with a batch axis in front. One change:
 # each patch vector is ordered **channel first** (all red pixels of the patch row by row, then
 # green, then blue), the order of a convolution's weights, which section 2 needs. A folded cell
-# checks the input first, so a channels-last photo is named as such.
+# checks the input first: a channels-last photo gets an error message that says so.
 
 # %% cellView="form" jupyter={"source_hidden": true} tags=["export", "hide-input"]
 #@title Input checks for the patchify functions (run it; no need to read it)
@@ -177,7 +177,8 @@ print("unfold == reshape/permute on the photo and on a random batch", tuple(prob
 # instantly. Real encoders range from 384 (ViT-S, [Touvron et al., 2021](https://arxiv.org/abs/2012.12877))
 # through 768 (ViT-B) and 1,024 (ViT-L) to 1,664 (ViT-G/14, the "bigG" of OpenCLIP,
 # [Zhai et al., 2022](https://arxiv.org/abs/2106.04560)) and 3,200 (InternViT-6B,
-# [Chen et al., 2024](https://arxiv.org/abs/2312.14238)), whatever their patch size.
+# [Chen et al., 2024](https://arxiv.org/abs/2312.14238)); the width does not depend on the
+# patch size.
 #
 # ViT code writes that linear layer as a **convolution**, `nn.Conv2d`. Three words:
 # - the **kernel** is the window a convolution looks at, here *P* × *P* pixels over all *C*
@@ -222,6 +223,9 @@ print(f"largest difference from Linear(patchify(x)): {(via_conv - via_linear).ab
 torch.testing.assert_close(via_conv, via_linear, rtol=1e-4, atol=1e-4)
 
 # %% [markdown]
+# The convolution returns a feature map, one *d*-vector per grid cell laid out as an image;
+# `flatten(2)` merges the two grid axes into one axis of *N* cells, and `transpose(1, 2)` puts
+# that token axis before the channels, the (batch, tokens, width) layout a transformer reads.
 # The printed difference is float32 rounding: the two paths add the same products in another
 # order. The convolution is the faster way to write it, since it never builds the patch vectors.
 #
@@ -229,16 +233,18 @@ torch.testing.assert_close(via_conv, via_linear, rtol=1e-4, atol=1e-4)
 #
 # A transformer treats its input as a set: shuffle the tokens and the outputs shuffle the same
 # way. So each token gets a learned [position embedding](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#position-embedding)
-# added to it, one vector per grid cell, and ViT prepends one learned
+# added to it, and ViT prepends one learned
 # [`[CLS]` token](https://pixels-to-tokens.github.io/pixels-to-tokens/book/glossary.html#cls-token)
 # whose final state summarises the image. `[CLS]` **adds one token**: *N* patches in,
-# *N* + 1 tokens out. Both are parameters, started at small random values.
+# *N* + 1 tokens out, so the position table has *N* + 1 rows: one per grid cell and one for
+# `[CLS]`. Both are parameters, started at small random values.
 #
 # Then come two transformer blocks (attention, then a small MLP, each added back to its input),
-# built from PyTorch's `nn.TransformerEncoderLayer`. They are **pre-norm**: a LayerNorm
-# (rescaling each token to mean 0 and variance 1, then a learned scale and shift) is applied at the *input* of the attention
-# and of the MLP, rather than after adding their output back, as ViT and most recent models
-# do; it trains more stably ([Xiong et al., 2020](https://arxiv.org/abs/2002.04745)).
+# built from PyTorch's `nn.TransformerEncoderLayer`. Like ViT and most recent models, they are
+# **pre-norm**: a LayerNorm (rescaling each token to mean 0 and variance 1, then a learned
+# scale and shift) is applied at the *input* of the attention and of the MLP. The original
+# transformer of 2017 applied it after adding their output back (post-norm); pre-norm trains
+# more stably ([Xiong et al., 2020](https://arxiv.org/abs/2002.04745)).
 # `norm_first=True` selects it. A block never changes the number of tokens.
 
 # %% tags=["export"]
@@ -302,7 +308,9 @@ assert image_tokens.shape == (1, n_patches, LM_WIDTH)
 # %% [markdown]
 # A LLaVA-style prompt marks where the image goes with a placeholder token, `<image>`. A toy
 # word-level tokenizer (one id per word) keeps every id readable; real subword tokenizers
-# change the text count, not the arithmetic.
+# change the text count, not the arithmetic. Its vocabulary also holds `<pad>`, the filler that
+# makes prompts of different lengths the same length in a batch; this prompt does not need it,
+# but Exercise 2.3 does.
 
 # %%
 PROMPT = "USER: <image> What is the person in this photo wearing ? ASSISTANT:"
@@ -464,7 +472,7 @@ assert runs[0]["error"] is None and runs[2]["error"] is not None
 # tokens by four, and at 448 px the sequence no longer fits this context, so the language
 # model refuses it, although the projector and the text did not change.
 
-# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Horizontal bars, one per image side (224, 336, 448 px): the language model's input drawn to scale, a thin text segment, a long hatched image segment and the rest of the text, against a dashed vertical line at the context limit; only the 448-px bar crosses the line."}} tags=["hide-input"]
+# %% cellView="form" jupyter={"source_hidden": true} mystnb={"image": {"alt": "Horizontal bars, one per image side (224, 336, 448 px): the language model's input drawn to scale, a thin text segment, a long hatched image segment and the rest of the text, against a dashed vertical line at the context limit; only the 448-px bar crosses the line, labelled with its total and how many tokens it goes over."}} tags=["hide-input"]
 #@title Figure: the language model's input at three resolutions
 fig, ax = plt.subplots(figsize=(9, 2.8))
 before = words.index("<image>")
@@ -475,10 +483,12 @@ for row, r in enumerate(runs):
     for start, length, colour, hatch, label in pieces:
         ax.barh(row, length, left=start, color=colour, hatch=hatch, edgecolor="black", lw=0.5,
                 label=label if row == 0 else None)
-    ax.text(r["total"] + 15, row, f"{r['total']:,} tokens", va="center", fontsize=9)
+    over = r["total"] - CONTEXT_LIMIT
+    note = f" ({over:,} over the limit)" if over > 0 else ""
+    ax.text(r["total"] + 15, row, f"{r['total']:,} tokens{note}", va="center", fontsize=9)
 ax.axvline(CONTEXT_LIMIT, color="#D55E00", ls="--", label=f"context limit ({CONTEXT_LIMIT:,})")
 ax.set_yticks(range(len(runs)), [f"{r['side']} px" for r in runs])
-ax.set_xlim(0, max(r["total"] for r in runs) * 1.2)
+ax.set_xlim(0, max(r["total"] for r in runs) * 1.45)
 ax.set_xlabel("position in the language model's input (tokens)")
 ax.set_ylabel("image side")
 ax.set_title("Text tokens + image tokens against the context limit")
@@ -590,7 +600,7 @@ def check_splice_images(fn, quiet=False):
                 f"{type(err).__name__}: {err}")
             return False
         if not isinstance(got, torch.Tensor):
-            say(f"✘ Return one torch.Tensor (T - k + sum N_k, D), not {type(got).__name__}.")
+            say(f"✘ Return one torch.Tensor (T - K + sum N_k, D), not {type(got).__name__}.")
             return False
         values = got.flatten().tolist() if got.dim() == 2 and got.shape[1] == 1 else None
         if values == want:
@@ -622,8 +632,9 @@ def check_splice_images(fn, quiet=False):
 # A prompt may hold several images ("Which of `<image>` and `<image>` is older?"). Write
 # `splice_images(token_ids, text_embeds, images, image_token_id)`: `token_ids` is `(T,)` with
 # the placeholder once per image, `text_embeds` is `(T, D)`, `images` a list of `(N_k, D)`
-# tensors in the order of the placeholders. Return the `(T − k + ΣN_k, D)` sequence with the
-# *k*-th placeholder replaced by `images[k]`. The images may differ in size.
+# tensors in the order of the placeholders. With *K* images, return the `(T − K + ΣN_k, D)`
+# sequence in which the *k*-th placeholder is replaced by `images[k]`. The images may differ in
+# size.
 #
 # <details><summary>Hint</summary>
 #
@@ -661,25 +672,29 @@ def check_pad_batch(fn, quiet=False):
     """``fn(sequences)`` -> (padded (B, T_max, D), mask (B, T_max) bool, True at real tokens)."""
     say = (lambda *a: None) if quiet else print
     seqs = [torch.tensor([[1., 2.], [3., 4.], [5., 6.]]), torch.tensor([[7., 8.]]),
-            torch.tensor([[9., 10.], [11., 12.]])]
-    want_padded = [[[1, 2], [3, 4], [5, 6]], [[7, 8], [0, 0], [0, 0]], [[9, 10], [11, 12], [0, 0]]]
-    want_mask = [[True, True, True], [True, False, False], [True, True, False]]
+            torch.tensor([[9., 10.], [11., 12.]]), torch.tensor([[13., 14.]])]   # B = 4, T_max = 3
+    want_padded = [[[1, 2], [3, 4], [5, 6]], [[7, 8], [0, 0], [0, 0]], [[9, 10], [11, 12], [0, 0]],
+                   [[13, 14], [0, 0], [0, 0]]]
+    want_mask = [[True, True, True], [True, False, False], [True, True, False], [True, False, False]]
     try:
         result = fn([s.clone() for s in seqs])
     except NotImplementedError:
         say("○ Not attempted yet: replace `raise NotImplementedError()` with your code.")
         return None
     except Exception as err:  # noqa: BLE001
-        say(f"✘ On three sequences of lengths 3, 1 and 2 your function raised "
+        say(f"✘ On four sequences of lengths 3, 1, 2 and 1 your function raised "
             f"{type(err).__name__}: {err}")
         return False
     if not (isinstance(result, tuple) and len(result) == 2):
         say("✘ Return a pair (padded, mask).")
         return False
     padded, mask = result
-    if not isinstance(padded, torch.Tensor) or tuple(padded.shape) != (3, 3, 2):
+    if not isinstance(padded, torch.Tensor) or tuple(padded.shape) != (4, 3, 2):
         shape = tuple(padded.shape) if isinstance(padded, torch.Tensor) else type(padded).__name__
-        say(f"✘ For lengths 3, 1, 2 and D = 2, padded should be (3, 3, 2) = (B, longest, D), got {shape}.")
+        hint = (" The batch and time axes are swapped: put the batch first (with pad_sequence, "
+                "batch_first=True)." if shape == (3, 4, 2) else "")
+        say(f"✘ For lengths 3, 1, 2, 1 and D = 2, padded should be (4, 3, 2) = (B, longest, D), "
+            f"got {shape}.{hint}")
         return False
     if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
         kind = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
@@ -711,7 +726,8 @@ def check_pad_batch(fn, quiet=False):
 # A server runs several requests as one batch, but spliced prompts differ in length (another
 # image size, another question). A tensor needs one length, so the short ones are **padded**
 # with filler rows at the end, and a **mask** records which positions are real, so attention
-# can ignore the filler. Write `pad_batch(sequences)`: a list of `(T_b, D)` tensors in, a pair
+# can give the filler zero weight (PyTorch's layers take it as `src_key_padding_mask`, which
+# marks the *filler* with True: the opposite of the mask here). Write `pad_batch(sequences)`: a list of `(T_b, D)` tensors in, a pair
 # out: `padded` of shape `(B, T_max, D)` with zeros after each sequence, and `mask` of shape
 # `(B, T_max)`, a **bool** tensor, `True` at real tokens.
 #

@@ -29,11 +29,12 @@
 # **What you will build**
 # - an image part checked from its bytes: media type, size and pixel limit, without decoding;
 # - a clean-up step for CMYK, transparent and EXIF-rotated photos;
-# - the request body of OpenAI, Anthropic and Gemini, each with its resolution knob (dated);
+# - the request body of OpenAI, Anthropic and Gemini, each with its resolution knob (as the
+#   vendors documented it in November 2026);
 # - a routing rule by task and a workload planner with controls.
 #
 # **Prerequisites:** lesson 2.4 (GPT-4o's token rule); Python.
-# **Time to study:** about 25 minutes. **Time to run:** under 10 s on a laptop CPU.
+# **Time to study:** about 30 minutes. **Time to run:** under 10 s on a laptop CPU.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Colab only: install the quiz package (does nothing elsewhere)
@@ -65,11 +66,12 @@ SEED = 0
 torch.manual_seed(SEED)
 rng = np.random.default_rng(SEED)
 torch.set_num_threads(1)  # one thread: as fast on a busy laptop as on a quiet one, same results
-device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # unused: bytes only
 T_START = time.perf_counter()
 
 # %% [markdown]
-# Lesson 2.4's token rules, carried over unchanged (folded: you met them there).
+# Lesson 2.4's token rules, carried over unchanged (folded: you met them there). Section 6
+# prices images with `openai_tokens`; the cells come whole, so `llava15_tokens` comes along
+# unused.
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title From lesson 2.4, unchanged: input checks for sizes
@@ -279,6 +281,9 @@ def _load_bytes(source):
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as f:  # FileNotFoundError names the path
             return f.read()
+    if hasattr(source, "read"):
+        raise TypeError(f"got an open file ({type(source).__name__}), not its bytes; pass "
+                        "source.read() (for an upload, the bytes of the uploaded file)")
     raise TypeError(f"expected image bytes or a file path, got {type(source).__name__}")
 
 
@@ -287,20 +292,25 @@ def image_info(source, max_pixels=None):
 
     max_pixels defaults to PIL.Image.MAX_IMAGE_PIXELS (Pillow warns above it, raises above 2x).
     """
+    if max_pixels is not None and (isinstance(max_pixels, bool) or not isinstance(max_pixels, int)
+                                   or max_pixels <= 0):
+        raise ValueError(f"max_pixels must be a positive whole number of pixels (or None for "
+                         f"Pillow's default), got {max_pixels!r}")
     data = _load_bytes(source)
     media_type = sniff_media_type(data)
     width, height = read_image_size(data)
     if width <= 0 or height <= 0:
         raise ValueError(f"{media_type} header gives an empty image: {width} x {height} px")
+    where = ""
     if max_pixels is None:
         from PIL import Image
 
-        max_pixels = Image.MAX_IMAGE_PIXELS
+        max_pixels, where = Image.MAX_IMAGE_PIXELS, " (PIL.Image.MAX_IMAGE_PIXELS)"
     if max_pixels is not None and width * height > max_pixels:
         raise ValueError(
             f"{media_type} header says {width} x {height} = {width * height:,} pixels, over the "
-            f"limit of {max_pixels:,} (PIL.Image.MAX_IMAGE_PIXELS); refusing it as a possible "
-            "decompression bomb. Downscale it first, or pass a larger max_pixels if you trust it.")
+            f"limit of {max_pixels:,}{where}; refusing it as a possible decompression bomb. "
+            "Downscale it first, or pass a larger max_pixels if you trust it.")
     return {"media_type": media_type, "width": width, "height": height, "n_bytes": len(data)}
 
 
@@ -440,7 +450,9 @@ assert pillow_says["over twice the limit"].startswith("raises")
 # `prepare_image` does the clean-up after `image_info` has checked the header: it applies the
 # rotation tag, converts to 8-bit RGB (or RGBA when there is transparency), shrinks the long
 # side to at most `max_side` (sending more pixels than the service keeps only costs bandwidth),
-# and re-encodes as JPEG, or PNG when there is transparency.
+# and re-encodes. A PNG stays a PNG: screenshots and scans of text are usually PNGs, and
+# JPEG's lossy compression blurs the edges of letters (and often makes such images larger).
+# Other formats become JPEG, or PNG when there is transparency, which JPEG cannot store.
 
 # %% tags=["export"]
 import io
@@ -448,17 +460,27 @@ import io
 from PIL import Image, ImageOps
 
 
-def prepare_image(source, max_side=2048):
-    """Checked, upright, RGB(A) image bytes ready to send: (bytes, media_type, (width, height))."""
-    image_info(source)  # refuses non-images and bombs from the header, before decoding
-    img = Image.open(io.BytesIO(_load_bytes(source)))
-    img = ImageOps.exif_transpose(img)  # apply the rotation tag: pixels now as a viewer shows them
+def prepare_image(source, max_side=2048, max_pixels=None):
+    """Checked, upright, RGB(A) image bytes ready to send: (bytes, media_type, (width, height)).
+    PNG stays PNG (lossless, for text); other formats become JPEG unless transparent."""
+    if isinstance(max_side, bool) or not isinstance(max_side, int) or max_side <= 0:
+        raise ValueError(f"max_side must be a positive whole number of pixels, got {max_side!r}")
+    data = _load_bytes(source)
+    info = image_info(data, max_pixels)  # refuses non-images and bombs from the header
+    try:
+        img = Image.open(io.BytesIO(data))
+        img = ImageOps.exif_transpose(img)  # apply the rotation tag: pixels as a viewer shows them
+        img.load()
+    except OSError as err:  # the header was fine, the pixel data is not
+        raise ValueError(f"the {info['media_type']} header is readable but its pixel data is "
+                         f"truncated or corrupt ({err}); download or export the file again") from err
     alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     img = img.convert("RGBA" if alpha else "RGB")  # CMYK, greyscale, palette -> 8-bit RGB(A)
     img.thumbnail((max_side, max_side))  # shrink only, aspect kept
+    lossless = alpha or info["media_type"] == "image/png"
     out = io.BytesIO()
-    img.save(out, "PNG" if alpha else "JPEG", quality=90)
-    return out.getvalue(), "image/png" if alpha else "image/jpeg", img.size
+    img.save(out, "PNG" if lossless else "JPEG", quality=90)
+    return out.getvalue(), "image/png" if lossless else "image/jpeg", img.size
 
 
 # %% [markdown]
@@ -485,10 +507,17 @@ for name, raw in awkward.items():
 assert prepare_image(awkward["EXIF-rotated JPEG"])[2] == (400, 300)  # upright again
 assert prepare_image(awkward["RGBA PNG"])[1] == "image/png"
 
+# %%
+show_error(prepare_image, awkward["CMYK JPEG"][:600])  # a download cut off after the header
+show_error(prepare_image, io.BytesIO(awkward["CMYK JPEG"]))  # the file object, not its bytes
+
 # %% [markdown]
 # The sideways photo's header says 300 × 400 (as stored); after the tag is applied it is
 # 400 × 300 again, the size a token estimate should use. The CMYK photo becomes RGB, and the
 # transparent one stays a PNG with its alpha channel.
+#
+# Two bad inputs a real upload brings: a file whose header is fine but whose pixel data was cut
+# off, and an open file handed over instead of its bytes.
 #
 # ## 5. The request body and its resolution knob
 #
@@ -541,19 +570,26 @@ def shorten(obj, keep=24):
     return obj[:keep] + f"...({len(obj):,} chars)" if isinstance(obj, str) and len(obj) > keep else obj
 
 
-sent, _, _ = prepare_image(encode(astro, "PNG"), max_side=768)
+camera_jpeg = encode(astro.resize((1536, 1536)), "JPEG", quality=95)  # a large photo
+sent, media_type, size = prepare_image(camera_jpeg, max_side=768)  # shrunk: 768 px is plenty here
+print(f"prepared: {media_type} {size[0]} x {size[1]}, {len(sent):,} bytes (from {len(camera_jpeg):,})")
 part = build_image_part(sent, detail="low")
 bodies = {"OpenAI": to_openai_chat(part, "What is in this image?", model="gpt-4o"),
           "Anthropic": to_anthropic(part, "What is in this image?", model="<model id>"),
           "Gemini": to_gemini(part, "What is in this image?")}
 for vendor, body in bodies.items():
-    print(f"--- {vendor}: {len(json.dumps(body)):,} bytes of JSON for a {part['n_bytes']:,}-byte JPEG")
+    print(f"--- {vendor}: {len(json.dumps(body)):,} bytes of JSON for a {part['n_bytes']:,}-byte {part['media_type']}")
     print(json.dumps(shorten(body)))
 assert "detail" not in json.dumps(bodies["Anthropic"])
 
 # %% [markdown]
 # Look for where `"low"` ended up: on `image_url` for OpenAI, as `mediaResolution` on the
-# Gemini part, and nowhere for Anthropic.
+# Gemini part, and nowhere for Anthropic. The table says `media_resolution` and the body
+# `mediaResolution`: Google's SDKs spell field names in snake_case and the REST API's JSON in
+# camelCase, and these are REST bodies. Google's page has also named the API version that
+# accepts the per-part setting (`v1alpha` when it was introduced, `v1beta` later), so check it
+# before you rely on it. `to_gemini` leaves `"auto"` out: with no setting, the model's default
+# applies.
 #
 # ## 6. Routing by task, and a planner
 #
@@ -578,12 +614,13 @@ def route(task, width, height, text_box=None):
     """(detail, width, height, cropped): what to send for one image and task."""
     if task not in TASK_DETAIL:
         raise ValueError(f"unknown task {task!r}; expected one of {tuple(TASK_DETAIL)}")
+    width, height = _pixels("width", width), _pixels("height", height)
     if text_box is None:
         return TASK_DETAIL[task], width, height, False
+    if task != "read_text":
+        raise ValueError(f"a text_box is only for task 'read_text', not {task!r}")
+    _check_box(text_box, width, height)
     left, top, right, bottom = text_box  # the text's box, in pixels
-    if task != "read_text" or not (0 <= left < right <= width and 0 <= top < bottom <= height):
-        raise ValueError(f"text_box {text_box} must lie inside the {width} x {height} image, "
-                         "and only for task 'read_text'")
     return "high", right - left, bottom - top, True
 
 
@@ -600,6 +637,7 @@ class ImageKind(NamedTuple):
 def plan_workload(images_per_day, mix, model="gpt-4o", price_per_million=2.5, routing="routed"):
     """Tokens and cost per day of a workload; routing is 'routed', 'all_high' or 'all_low'."""
     _check_plan(images_per_day, mix, price_per_million, routing)
+    mix = [ImageKind(*kind) for kind in mix]  # plain tuples are welcome too
     total_share = sum(kind.share for kind in mix)
     rows = []
     for kind in mix:
@@ -617,11 +655,25 @@ def plan_workload(images_per_day, mix, model="gpt-4o", price_per_million=2.5, ro
 
 # %% tags=["export", "hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title Input checks of plan_workload (machinery: run it; no need to read it)
+import math
 import numbers
 
 
 def _is_number(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _check_box(box, width, height):
+    """Raise a clear error unless box is (left, top, right, bottom) inside a width x height image."""
+    if not isinstance(box, (tuple, list)) or len(box) != 4 or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in box):
+        raise ValueError(f"text_box must be four whole numbers (left, top, right, bottom), got {box!r}")
+    left, top, right, bottom = box
+    if not (left < right and top < bottom):
+        raise ValueError(f"text_box {tuple(box)} is empty: it is (left, top, right, bottom) with "
+                         "right > left and bottom > top, not (x, y, width, height)")
+    if not (0 <= left and right <= width and 0 <= top and bottom <= height):
+        raise ValueError(f"text_box {tuple(box)} must lie inside the {width} x {height} image")
 
 
 def _check_plan(images_per_day, mix, price_per_million, routing):
@@ -630,14 +682,14 @@ def _check_plan(images_per_day, mix, price_per_million, routing):
         raise TypeError(f"images_per_day must be a whole number, got {images_per_day!r}")
     if images_per_day < 0:
         raise ValueError(f"images_per_day must be >= 0, got {images_per_day}")
-    if not _is_number(price_per_million) or price_per_million < 0:
+    if not _is_number(price_per_million) or not math.isfinite(price_per_million) or price_per_million < 0:
         raise ValueError(f"price_per_million must be a number >= 0, got {price_per_million!r}")
     if routing not in ("routed", "all_high", "all_low"):
         raise ValueError(f"unknown routing {routing!r}; expected 'routed', 'all_high' or 'all_low'")
     if not isinstance(mix, (list, tuple)) or not mix:
         raise ValueError("mix must be a non-empty list of ImageKind")
     for kind in mix:
-        if not isinstance(kind, tuple) or len(kind) < 5:
+        if not isinstance(kind, tuple) or not 5 <= len(kind) <= 6:
             raise TypeError(f"each item of mix must be an ImageKind(label, share, width, height, "
                             f"task), got {kind!r}")
         if not _is_number(kind[1]):
@@ -697,8 +749,10 @@ assert plans[1]["tokens_per_day"] < plans[0]["tokens_per_day"]
 # Routing saves the share printed above on this mix without giving up the reading tasks: the
 # receipts and screenshots still go at high detail, and the labels at high detail on a crop.
 # How much you save depends on the mix. Plan your own with the controls below (the shares are
-# normalised, so they need not sum to 1). On the static site the controls do not run; the
-# figure above shows the default mix.
+# normalised, so they need not sum to 1). The price is yours to set and does not follow the
+# model: gpt-4o-mini counts many times more tokens per image than gpt-4o (lesson 2.4) at a
+# lower price per token, so change the price when you change the model. On the static site
+# the controls do not run; the figure above shows the default mix.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
 #@title The planner's controls (run it, then move them)
@@ -863,7 +917,7 @@ def check_crop_prediction(predict, quiet=False):
         340: "you counted the tiles but left out the base of 85 tokens every image pays.",
         765: "that is the whole 4032 x 3024 photo (a 2 x 2 grid after the resize); the crop is smaller.",
         85: "85 is the low-detail price; the label goes at high detail.",
-        1105: "the crop is not resized: both its sides are already under 768 and 2048.",
+        1105: "the crop is not resized: it fits in 2048 x 2048, and its short side (300) is under 768.",
     }
     if got != 425:
         say(f"✘ {got} is not it: " + hints.get(int(got), "resize (does the crop need it?), then "
@@ -981,13 +1035,16 @@ except NotImplementedError:
 # with its size. Write `bmp_size(data)` returning `(width, height)` from the bytes of a BMP
 # file, without Pillow. A BMP starts with `b"BM"`; after the 14-byte file header comes the info
 # header, whose first 4 bytes are its own size, then the width and the height, each a 4-byte
-# **signed little-endian** integer (offsets 18 and 22). A negative height means the rows are
+# **signed little-endian** integer. Work out their byte offsets from that layout, as the
+# header readers above do for PNG and GIF. A negative height means the rows are
 # stored top to bottom; the image is still `abs(height)` rows tall. Raise `ValueError` when the
 # data does not start with `b"BM"`.
 #
 # <details><summary>Hint</summary>
 #
-# `struct.unpack("<ii", data[18:26])` reads two signed little-endian 4-byte integers.
+# The info header starts where the 14-byte file header ends, and the width comes after its
+# 4-byte size field. In a `struct` format string, `<` means little-endian, `i` a signed 4-byte
+# integer and `I` an unsigned one; `int.from_bytes(..., "little", signed=True)` works too.
 # </details>
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-5-2-solution", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"] jupyter={"source_hidden": true} cellView="form"
@@ -1052,8 +1109,8 @@ print(f"label crop 800 x 300: {crop} tokens; whole photo 4032 x 3024: {whole} to
 # - Check an upload from its bytes: the magic bytes give the media type, the header gives the
 #   size, and a pixel limit applied to the header stops decompression bombs before any
 #   decoding (Pillow itself only warns above `MAX_IMAGE_PIXELS` and raises above twice it).
-# - Clean up what phones produce: apply the EXIF rotation, convert CMYK to RGB, keep
-#   transparency in PNG, and do not send more pixels than the service keeps.
+# - Clean up what phones produce: apply the EXIF rotation, convert CMYK to RGB, keep PNGs
+#   (text, transparency) lossless, and do not send more pixels than the service keeps.
 # - Base64 makes the request a third larger; tokens still follow the pixel size.
 # - As of the vendors' pages in November 2026, OpenAI has `detail` per image, Gemini 3 has
 #   `media_resolution`, and Anthropic has no knob: resize the image yourself.
