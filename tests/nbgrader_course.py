@@ -35,6 +35,11 @@ def graded_entries() -> list[str]:
     return out
 
 
+# wall-clock limit of one autograde of the whole course: ~7 min on one fast core, ~20 min on a
+# slow busy one; it is there so that a hang fails instead of stalling CI
+AUTOGRADE_LIMIT_S = 2700
+
+
 def nbgrader(course, *args, force=True, timeout=900):
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run([str(BIN / "nbgrader"), *args, *(["--force"] if force else [])],

@@ -16,7 +16,7 @@ import nbgrader_course as course_kit
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ENTRIES = course_kit.graded_entries()
-LIMIT_S = 2700  # the whole course: ~7 min on one fast core, ~20 min on a slow busy one; a hang runs into this
+LIMIT_S = course_kit.AUTOGRADE_LIMIT_S
 
 
 @pytest.fixture(scope="module")

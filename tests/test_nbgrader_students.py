@@ -15,7 +15,7 @@ import nbgrader_course as course_kit
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ENTRIES = course_kit.graded_entries()
-LIMIT_S = 2700  # as in test_nbgrader_instructor.py: a hang, not a slow machine, runs into it
+LIMIT_S = course_kit.AUTOGRADE_LIMIT_S
 REPEATS = 5
 
 

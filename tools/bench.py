@@ -96,8 +96,10 @@ def cpu_name() -> str:
     except OSError:
         return platform.processor() or platform.machine()
     model = re.search(r"^model name\s*:\s*(.+)$", info, re.M)
-    flags = set((re.search(r"^flags\s*:\s*(.+)$", info, re.M) or re.search("()", "")).group(1).split())
-    vector = next((v.upper().replace("AVX512F", "AVX-512") for v in ("avx512f", "avx2", "avx") if v in flags), "")
+    flags = re.search(r"^flags\s*:\s*(.+)$", info, re.M)
+    flags = set(flags.group(1).split()) if flags else set()
+    vector = next((label for flag, label in (("avx512f", "AVX-512"), ("avx2", "AVX2"), ("avx", "AVX"))
+                   if flag in flags), "")
     name = model.group(1).strip() if model else platform.machine()
     return f"{name} ({vector})" if vector else name
 
